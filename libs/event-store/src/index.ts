@@ -1,0 +1,4 @@
+export * from './event-store.port';
+export * from './position';
+export * from './filter';
+export * from './errors';
