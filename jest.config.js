@@ -1,2 +1,30 @@
-const swc = ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true }, module: { type: 'commonjs' } }];
-module.exports = { testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '/dist/'] };
+// Jest runs TypeScript through @swc/jest (CommonJS, legacy decorators with metadata, as Nest needs) on Node 24,
+// which loads the ESM-only NestJS packages through require(esm) (NODE_OPTIONS=--experimental-vm-modules).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2023',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    // Pure tests: deciders and other code without I/O.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts'] },
+    // Tests against real PostgreSQL and Redis, and against the in-process EventStoreDB double.
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/projections/**/*.spec.ts'] },
+    // Real-server suites: run only by `npm run test:esdb` (and friends), with their URL set.
+    { ...common, displayName: 'esdb-real', testMatch: ['<rootDir>/test/**/*.esdb-real.ts'] },
+  ],
+};
