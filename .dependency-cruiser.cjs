@@ -1,0 +1,40 @@
+/**
+ * Architecture boundaries, checked in CI (`npm run lint`).
+ * The domain is pure: no framework, no infrastructure, no Node I/O — only its own files.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'libs/domain holds the rules; it imports nothing but itself (no Nest, no drivers, no node: modules).',
+      severity: 'error',
+      from: { path: '^libs/domain/' },
+      to: { pathNot: '^libs/domain/' },
+    },
+    {
+      name: 'libs-do-not-depend-on-apps',
+      comment: 'Libraries serve applications, never the other way round.',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^(apps|projections)/' },
+    },
+    {
+      name: 'no-test-code-in-production',
+      severity: 'error',
+      from: { path: '^(apps|libs|projections)/', pathNot: '\\.spec\\.ts$|/testing/' },
+      to: { path: '^test/|\\.spec\\.ts$|/testing/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '^(dist|node_modules)/' },
+  },
+};

@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ServiceKeyGuard } from './auth/service-key.guard';
+import { ServiceKeys } from './auth/service-keys';
+import type { AppConfig } from './config/app-config';
+import { HealthController } from './health/health.controller';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), InfrastructureModule.forConfig(config)],
+      controllers: [HealthController],
+      providers: [
+        { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },
+        { provide: APP_GUARD, useClass: ServiceKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ProblemError } from '../http/problem';
+import type { ContextualRequest } from '../http/request-context';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './requires-scope.decorator';
+import type { Scope, ServiceKeys } from './service-keys';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Authenticates the calling service by its bearer key and checks the route's scope: 401 for a missing or unknown
+ * key, 403 for a key without the scope. A route that declares no scope is refused (fail closed).
+ */
+@Injectable()
+export class ServiceKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ServiceKeys,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
+    const request = context.switchToHttp().getRequest<ContextualRequest>();
+
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
+    const service = match ? this.keys.authenticate(match[1]!) : undefined;
+    if (!service) throw new ProblemError('unauthorized', 'A valid service key is required (Authorization: Bearer <key>).');
+    if (!scope || !service.scopes.has(scope)) {
+      throw new ProblemError('forbidden', `This key lacks the scope this route needs${scope ? ` (${scope})` : ''}.`);
+    }
+
+    const actorHeader = request.headers['x-actor-id'];
+    if (actorHeader !== undefined && (typeof actorHeader !== 'string' || !UUID.test(actorHeader))) {
+      throw new ProblemError('validation_failed', 'X-Actor-Id must be a user id (UUID).', [
+        { field: 'X-Actor-Id', message: 'must be a UUID' },
+      ]);
+    }
+    request.accountsContext = {
+      service,
+      actorId: actorHeader?.toLowerCase(),
+      correlationId: request.correlationId ?? request.id,
+      requestId: request.id,
+      clientIp: request.ip,
+    };
+    return true;
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** What a calling service may do. A key carries one or more. */
+export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface CallingService {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+interface KeyEntry extends CallingService {
+  keyHash: Buffer;
+}
+
+/**
+ * The configured API keys (`SERVICE_KEYS`: `service:sha256-hex-of-key:scope+scope`, comma-separated). Only hashes
+ * are configured, so a leaked configuration does not leak keys; a presented key is hashed and compared in constant
+ * time against every entry.
+ */
+export class ServiceKeys {
+  private constructor(private readonly entries: KeyEntry[]) {}
+
+  static parse(config: string): ServiceKeys {
+    const entries = config
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part, index) => {
+        const [name, hash, scopes] = splitEntry(part);
+        if (!name || !hash || !/^[0-9a-f]{64}$/i.test(hash) || !scopes) {
+          throw new Error(`SERVICE_KEYS entry ${index + 1} is not service:sha256-hex:scope+scope`);
+        }
+        const list = scopes.split('+');
+        const unknown = list.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
+        if (unknown.length > 0) throw new Error(`SERVICE_KEYS entry ${index + 1} has unknown scopes: ${unknown.join(', ')}`);
+        return { name, keyHash: Buffer.from(hash, 'hex'), scopes: new Set(list as Scope[]) };
+      });
+    return new ServiceKeys(entries);
+  }
+
+  /** The service a presented key belongs to, or undefined. */
+  authenticate(presentedKey: string): CallingService | undefined {
+    const hash = createHash('sha256').update(presentedKey, 'utf8').digest();
+    let found: KeyEntry | undefined;
+    for (const entry of this.entries) {
+      // No early exit: the time taken does not depend on which entry matched.
+      if (timingSafeEqual(entry.keyHash, hash)) found = entry;
+    }
+    return found && { name: found.name, scopes: found.scopes };
+  }
+}
+
+/** `name:hash:scope+scope`, where scopes may themselves contain a colon (`audit:pii`). */
+function splitEntry(entry: string): [string, string, string] {
+  const first = entry.indexOf(':');
+  const second = first < 0 ? -1 : entry.indexOf(':', first + 1);
+  if (second < 0) return ['', '', ''];
+  return [entry.slice(0, first), entry.slice(first + 1, second), entry.slice(second + 1)];
+}

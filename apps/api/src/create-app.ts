@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { StandardSchemaValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { registerCorrelationIds } from './http/correlation';
+import { ProblemError } from './http/problem';
+
+/**
+ * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    // Fastify's own logger stays off: requests are logged by our redacting logger.
+    logger: false,
+    trustProxy: config.production ? 'loopback, linklocal, uniquelocal' : true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
+    logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
+    abortOnError: false,
+  });
+  registerCorrelationIds(app.getHttpAdapter().getInstance());
+  app.useGlobalPipes(
+    new StandardSchemaValidationPipe({
+      exceptionFactory: (issues) =>
+        new ProblemError(
+          'validation_failed',
+          'Some fields are missing or invalid.',
+          issues.map((issue) => ({
+            field: (issue.path ?? []).map((segment) => (typeof segment === 'object' ? String(segment.key) : String(segment))).join('.') || '(body)',
+            message: issue.message,
+          })),
+        ),
+    }),
+  );
+  app.enableShutdownHooks();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

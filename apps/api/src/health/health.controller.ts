@@ -1,0 +1,43 @@
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { PublicRoute } from '../auth/requires-scope.decorator';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
+
+/** Liveness says the process answers; readiness says it can serve: its stores answer and its projectors keep up. */
+@Controller('health')
+@PublicRoute()
+export class HealthController {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+
+  @Get('live')
+  @HttpCode(200)
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const results = await Promise.all(
+      this.checks.map(async (check) => {
+        try {
+          const detail = await withTimeout(check.check(), 2_000);
+          return [check.name, { status: 'up', ...detail }] as const;
+        } catch (error) {
+          // The error's name only: a driver message can carry a connection string.
+          return [check.name, { status: 'down', reason: error instanceof Error ? error.name : 'unknown' }] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, result]) => result.status === 'up');
+    void reply.status(ready ? 200 : 503);
+    return { status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

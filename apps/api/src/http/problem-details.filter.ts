@@ -1,0 +1,73 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { type ErrorCode, type FieldError, isErrorCode, problemDocument, ProblemError } from './problem';
+
+/** Errors that carry a stable code (domain errors do) are recognised by shape, so the domain needs no HTTP import. */
+interface CodedError {
+  code: string;
+  message: string;
+  fieldErrors?: FieldError[];
+}
+
+function isCodedError(error: unknown): error is CodedError {
+  return error instanceof Error && typeof (error as Partial<CodedError>).code === 'string' && isErrorCode((error as unknown as CodedError).code);
+}
+
+/** Fastify's own errors for bad bodies, mapped to our codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_request',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'malformed_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'validation_failed',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/**
+ * The one place where errors become HTTP responses: `application/problem+json` with a stable `code`. Only messages
+ * written for callers pass through; anything unexpected becomes a bare 500 and is logged by name only, since an
+ * unknown error's message may carry input (and so personal data).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const problem = this.toProblem(exception);
+    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+  }
+
+  private toProblem(exception: unknown) {
+    if (exception instanceof ProblemError) return problemDocument(exception.code, exception.detail, exception.errors);
+    if (isCodedError(exception)) return problemDocument(exception.code as ErrorCode, exception.message, exception.fieldErrors);
+    const fastifyCode = (exception as { code?: unknown } | undefined)?.code;
+    if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+      const code = FASTIFY_CODES[fastifyCode];
+      return problemDocument(code, code === 'payload_too_large' ? 'The request body is too large.' : 'The request body could not be read.');
+    }
+    if (exception instanceof HttpException) {
+      const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
+      return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
+    }
+    this.logger.error({ errorName: exception instanceof Error ? exception.name : typeof exception }, 'unhandled error');
+    return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
+  }
+}
+
+/** Nest's own HttpExceptions have fixed messages, never input; still, cut them short. */
+function safeHttpMessage(exception: HttpException): string {
+  return exception.message.slice(0, 200);
+}

@@ -1,0 +1,101 @@
+import { createHmac } from 'node:crypto';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
+import type { ContextualRequest } from '../http/request-context';
+import { IdempotencyStore } from './idempotency-store';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+/** Response headers a replay must carry again. */
+const REPLAYED_HEADERS = ['x-event-position', 'location'];
+/**
+ * Outcomes a repeat should not replay: those that depend on timing (it should try again), and invalid input (the
+ * caller may fix the body and reuse its key, since nothing was decided).
+ */
+const NOT_REPLAYED = new Set(['validation_failed', 'concurrency_conflict', 'idempotency_key_in_flight', 'internal_error', 'service_unavailable']);
+
+export interface IdempotentRequest extends ContextualRequest {
+  /** Set by a handler whose response is about a person, so erasing that person deletes the stored response. */
+  idempotencySubject?: string;
+}
+
+/** HMAC key for request fingerprints: bodies hold passwords, so a plain hash would be guessable. */
+export const IDEMPOTENCY_FINGERPRINT_KEY = Symbol('IDEMPOTENCY_FINGERPRINT_KEY');
+
+/**
+ * `Idempotency-Key` on every command: the first response (success or a definite refusal) is stored and returned to
+ * every repeat with the same body; the same key with another body is 422 `idempotency_key_reused`.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly fingerprintKey: Buffer,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<IdempotentRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return from(this.run(request, reply, next));
+  }
+
+  private async run(request: IdempotentRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+    const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new ProblemError('validation_failed', 'Commands need an Idempotency-Key header of 1 to 200 visible characters.', [
+        { field: 'Idempotency-Key', message: 'required: 1 to 200 visible ASCII characters' },
+      ]);
+    }
+    const service = request.accountsContext!.service.name;
+    const fingerprint = createHmac('sha256', this.fingerprintKey)
+      .update(`${request.method}\n${request.url.split('?')[0]}\n${canonicalJson(request.body)}`)
+      .digest('hex');
+
+    const claim = await this.store.claim(service, key, fingerprint);
+    if (claim.outcome === 'fingerprint_mismatch') {
+      throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+    }
+    if (claim.outcome === 'in_flight') {
+      throw new ProblemError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    }
+    if (claim.outcome === 'replay') {
+      const { statusCode, body, headers } = claim.response;
+      for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+      void reply.header('idempotent-replayed', 'true').status(statusCode);
+      if (statusCode >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
+      return body;
+    }
+
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const headers = Object.fromEntries(
+        REPLAYED_HEADERS.flatMap((name) => {
+          const value = reply.getHeader(name);
+          return value === undefined ? [] : [[name, String(value)]];
+        }),
+      );
+      await this.store.complete(service, key, { statusCode: reply.statusCode, body, headers }, request.idempotencySubject);
+      return body;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && isErrorCode(code) && !NOT_REPLAYED.has(code) && STATUS_BY_CODE[code] < 500) {
+        const problem = problemDocument(code, (error as Error).message, (error as ProblemError).errors);
+        await this.store.complete(service, key, { statusCode: problem.status, body: problem, headers: {} }, request.idempotencySubject);
+      } else {
+        await this.store.release(service, key);
+      }
+      throw error;
+    }
+  }
+}
+
+/** JSON with object keys sorted, so the same request in another key order is the same request. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return '';
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}

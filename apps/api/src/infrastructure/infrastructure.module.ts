@@ -1,0 +1,50 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import type { EventStore } from '../../../../libs/event-store/src';
+import type { AppConfig } from '../config/app-config';
+import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check';
+import { openEventStore } from './open-event-store';
+import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from './tokens';
+
+/**
+ * The service's connections, made once per process from the configuration, and closed on shutdown.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: PG_POOL, useFactory: () => new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api' }) },
+        {
+          provide: REDIS,
+          useFactory: () => new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+        },
+        { provide: EVENT_STORE, useFactory: (pool: Pool) => openEventStore(config, pool), inject: [PG_POOL] },
+        {
+          provide: READINESS_CHECKS,
+          inject: [EVENT_STORE, PG_POOL, REDIS],
+          useFactory: (eventStore: EventStore, pool: Pool, redis: Redis): ReadinessCheck[] => [
+            { name: 'eventStore', check: async () => void (await eventStore.headPosition()) },
+            { name: 'postgres', check: async () => void (await pool.query('select 1')) },
+            { name: 'redis', check: async () => void (await redis.ping()) },
+          ],
+        },
+      ],
+      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.eventStore.close(), this.pool.end(), this.redis.quit()]);
+  }
+}

@@ -1,0 +1,5 @@
+/** Injection tokens for the service's connections, so handlers depend on ports, not on how they are made. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const PG_POOL = Symbol('PG_POOL');
+export const REDIS = Symbol('REDIS');

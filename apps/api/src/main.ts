@@ -1,0 +1,15 @@
+import { loadConfig } from './config/app-config';
+import { createApp } from './create-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  process.stdout.write(`accounts service listening on http://${config.host}:${config.port}\n`);
+}
+
+main().catch((error: unknown) => {
+  // The error's message is ours (configuration) or a driver's; neither carries request data.
+  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

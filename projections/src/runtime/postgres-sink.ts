@@ -1,0 +1,155 @@
+import type { Pool, PoolClient } from 'pg';
+import type { EventFilter, Position } from '../../../libs/event-store/src';
+import type { ProjectedEvent } from './projected-event';
+import { UNDECODABLE } from './projection-runner';
+import type { ProjectionSink } from './projection-sink';
+import { describeErrorSafely } from './safe-error';
+
+/** A read model in PostgreSQL: owns its tables, applies events inside the transaction the sink gives it. */
+export interface PostgresProjector {
+  readonly name: string;
+  /** Bumped when the tables' shape changes; each version has its own tables and checkpoint (blue/green rebuilds). */
+  readonly version: number;
+  readonly filter?: EventFilter;
+  /** Creates this version's tables if missing. */
+  createTables(client: PoolClient): Promise<void>;
+  /** Applies events in order. Must only touch this projector's tables, through `client`. */
+  apply(client: PoolClient, events: ProjectedEvent[]): Promise<void>;
+}
+
+/** Another process advanced this projection's checkpoint: this one must stop, or effects would double. */
+export class CheckpointMovedError extends Error {
+  constructor(projection: string) {
+    super(`checkpoint of ${projection} was moved by another process`);
+    this.name = 'CheckpointMovedError';
+  }
+}
+
+/**
+ * Stores a projector's effects and its checkpoint in one transaction. The batch is first applied whole (fast path);
+ * if it fails, it is applied again event by event behind savepoints, so one bad event is parked in the dead letters
+ * and the rest still land. The checkpoint update is conditional on the checkpoint this process last stored, so a
+ * second process running the same projection by mistake fails instead of doubling effects.
+ */
+export class PostgresProjectionSink implements ProjectionSink {
+  private lastStored: Position | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly projector: PostgresProjector,
+  ) {}
+
+  get name(): string {
+    return this.projector.name;
+  }
+
+  get filter(): EventFilter | undefined {
+    return this.projector.filter;
+  }
+
+  async prepare(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      await this.projector.createTables(client);
+      await client.query(
+        `INSERT INTO projection_checkpoints (projection, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [this.projector.name, this.projector.version],
+      );
+    });
+  }
+
+  async readCheckpoint(): Promise<Position | undefined> {
+    const { rows } = await this.pool.query<{ position_commit: string | null; position_prepare: string | null }>(
+      `SELECT position_commit, position_prepare FROM projection_checkpoints WHERE projection = $1 AND version = $2`,
+      [this.projector.name, this.projector.version],
+    );
+    const row = rows[0];
+    this.lastStored = row?.position_commit != null ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare!) } : undefined;
+    return this.lastStored;
+  }
+
+  async applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }> {
+    const deadLettered = await this.inTransaction(async (client) => {
+      const parked = await this.applyIsolatingFailures(client, events);
+      const moved = await client.query(
+        `UPDATE projection_checkpoints
+            SET position_commit = $3, position_prepare = $4, events_processed = events_processed + $5, updated_at = now()
+          WHERE projection = $1 AND version = $2
+            AND position_commit IS NOT DISTINCT FROM $6 AND position_prepare IS NOT DISTINCT FROM $7`,
+        [
+          this.projector.name,
+          this.projector.version,
+          checkpoint.commit.toString(),
+          checkpoint.prepare.toString(),
+          events.length,
+          this.lastStored?.commit.toString() ?? null,
+          this.lastStored?.prepare.toString() ?? null,
+        ],
+      );
+      if (moved.rowCount !== 1) throw new CheckpointMovedError(this.projector.name);
+      return parked;
+    });
+    this.lastStored = checkpoint;
+    return { deadLettered };
+  }
+
+  private async applyIsolatingFailures(client: PoolClient, events: ProjectedEvent[]): Promise<number> {
+    const decodable = events.filter((event) => !(UNDECODABLE in event.data));
+    const undecodable = events.filter((event) => UNDECODABLE in event.data);
+    for (const event of undecodable) await this.park(client, event, `undecodable: ${String(event.data[UNDECODABLE])}`);
+    if (decodable.length === 0) return undecodable.length;
+
+    await client.query('SAVEPOINT whole_batch');
+    try {
+      await this.projector.apply(client, decodable);
+      return undecodable.length;
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT whole_batch');
+    }
+    let parked = undecodable.length;
+    for (const event of decodable) {
+      await client.query('SAVEPOINT one_event');
+      try {
+        await this.projector.apply(client, [event]);
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT one_event');
+        await this.park(client, event, describeErrorSafely(error));
+        parked++;
+      }
+    }
+    return parked;
+  }
+
+  private async park(client: PoolClient, event: ProjectedEvent, reason: string): Promise<void> {
+    await client.query(
+      `INSERT INTO projection_dead_letters
+         (projection, version, event_id, event_type, stream_name, position_commit, position_prepare, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (projection, version, event_id) DO UPDATE SET error = EXCLUDED.error, failed_at = now(), resolved_at = NULL`,
+      [
+        this.projector.name,
+        this.projector.version,
+        event.id,
+        event.type,
+        event.streamName,
+        event.position.commit.toString(),
+        event.position.prepare.toString(),
+        reason,
+      ],
+    );
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

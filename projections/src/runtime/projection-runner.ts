@@ -1,0 +1,143 @@
+import { comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../../../libs/event-store/src';
+import type { ProjectedEvent } from './projected-event';
+import type { ProjectionSink } from './projection-sink';
+
+export interface EventDecoder {
+  /** Upcasts and opens personal fields. An event that cannot be decoded comes back as an Error in its place. */
+  decode(events: RecordedEvent[]): Promise<(ProjectedEvent | Error)[]>;
+}
+
+export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'retrying' | 'stopped';
+
+export interface ProjectionStatus {
+  name: string;
+  state: ProjectionState;
+  checkpoint: Position | undefined;
+  eventsProcessed: number;
+  deadLettered: number;
+  lastBatchAt: Date | undefined;
+}
+
+export interface ProjectionRunnerOptions {
+  maxBatchSize?: number;
+  /** Delay before resubscribing after the sink failed (the batch was not stored, so it is delivered again). */
+  retryDelayMs?: number;
+  onError?(error: unknown): void;
+}
+
+/**
+ * Runs one projection: subscribes to $all from the sink's checkpoint, decodes each batch and hands it to the sink,
+ * which stores effect and checkpoint together. If the sink fails (its database is down), the subscription is
+ * restarted from the stored checkpoint after a pause, so nothing is lost and nothing applied twice.
+ */
+export class ProjectionRunner {
+  private subscription: Subscription | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(status: ProjectionStatus) => void>();
+  private status: ProjectionStatus;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly decoder: EventDecoder,
+    private readonly sink: ProjectionSink,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.status = { name: sink.name, state: 'starting', checkpoint: undefined, eventsProcessed: 0, deadLettered: 0, lastBatchAt: undefined };
+  }
+
+  /** Resolves once the projection has caught up with $all as it was when it (re)started. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.sink.prepare();
+    await this.subscribe();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.subscription?.stop();
+    this.update({ state: 'stopped' });
+  }
+
+  current(): ProjectionStatus {
+    return { ...this.status };
+  }
+
+  /** Resolves when the projection has processed `position` (read-your-writes). */
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.reached(position)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (this.listeners.delete(listener), resolve(false)), timeoutMs);
+      const listener = () => {
+        if (!this.reached(position)) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(true);
+      };
+      this.listeners.add(listener);
+    });
+  }
+
+  private reached(position: Position): boolean {
+    const checkpoint = this.status.checkpoint;
+    return !!checkpoint && comparePositions(checkpoint, position) >= 0;
+  }
+
+  private async subscribe(): Promise<void> {
+    const from = await this.sink.readCheckpoint();
+    this.update({ state: 'catching_up', checkpoint: from });
+    const subscription = this.eventStore.subscribeToAll({
+      from,
+      filter: this.sink.filter,
+      maxBatchSize: this.options.maxBatchSize ?? 500,
+      handle: async (batch) => {
+        const decoded = await this.decoder.decode(batch.events);
+        // Undecodable events (a tampered ciphertext, an unknown schema version) are parked by the sink like any
+        // other event it cannot apply: hand them over marked, so the sink records them in its dead letters.
+        const events = decoded.map((event, i) => (event instanceof Error ? markUndecodable(batch.events[i]!, event) : event));
+        const { deadLettered } = await this.sink.applyBatch(events, batch.checkpoint);
+        this.update({
+          checkpoint: batch.checkpoint,
+          eventsProcessed: this.status.eventsProcessed + batch.events.length,
+          deadLettered: this.status.deadLettered + deadLettered,
+          lastBatchAt: new Date(),
+        });
+      },
+      onCaughtUp: () => this.update({ state: 'live' }),
+      onError: (error) => this.scheduleRetry(error),
+    });
+    this.subscription = subscription;
+    await subscription.caughtUp.catch(() => undefined);
+  }
+
+  private scheduleRetry(error: unknown): void {
+    this.options.onError?.(error);
+    if (this.stopped) return;
+    this.update({ state: 'retrying' });
+    this.retryTimer = setTimeout(() => {
+      if (!this.stopped) void this.subscribe().catch((retryError: unknown) => this.scheduleRetry(retryError));
+    }, this.options.retryDelayMs ?? 1_000);
+  }
+
+  private update(change: Partial<ProjectionStatus>): void {
+    this.status = { ...this.status, ...change };
+    for (const listener of this.listeners) listener(this.status);
+  }
+}
+
+/** An event the decoder could not read, carried to the sink so it lands in the dead letters with the reason. */
+export const UNDECODABLE = '$undecodable';
+
+function markUndecodable(event: RecordedEvent, error: Error): ProjectedEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    streamName: event.streamName,
+    revision: event.revision,
+    position: event.position,
+    data: { [UNDECODABLE]: error.name },
+    metadata: event.metadata,
+  };
+}
+

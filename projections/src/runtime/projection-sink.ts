@@ -1,0 +1,17 @@
+import type { EventFilter, Position } from '../../../libs/event-store/src';
+import type { ProjectedEvent } from './projected-event';
+
+/**
+ * Where a projection's effects go, together with its checkpoint. `applyBatch` must store the effect of the events and
+ * the checkpoint atomically (one PostgreSQL transaction, one Redis MULTI/EXEC, …), and must not throw because of one
+ * bad event: it parks that event as a dead letter and goes on. It throws only when the sink itself is unavailable,
+ * and then nothing of the batch was stored.
+ */
+export interface ProjectionSink {
+  readonly name: string;
+  readonly filter?: EventFilter;
+  /** Creates whatever the sink needs (tables, index) if missing. */
+  prepare(): Promise<void>;
+  readCheckpoint(): Promise<Position | undefined>;
+  applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }>;
+}
