@@ -6,7 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { registerCorrelationIds } from './http/correlation';
-import { ProblemError } from './http/problem';
+import { validationProblem } from './http/validation-problem';
 
 /**
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
@@ -24,19 +24,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
-  app.useGlobalPipes(
-    new StandardSchemaValidationPipe({
-      exceptionFactory: (issues) =>
-        new ProblemError(
-          'validation_failed',
-          'Some fields are missing or invalid.',
-          issues.map((issue) => ({
-            field: (issue.path ?? []).map((segment) => (typeof segment === 'object' ? String(segment.key) : String(segment))).join('.') || '(body)',
-            message: issue.message,
-          })),
-        ),
-    }),
-  );
+  app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

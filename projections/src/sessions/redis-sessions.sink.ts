@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import { type EventFilter, formatPosition, parsePosition, type Position } from '../../../libs/event-store/src';
+import type { ProjectedEvent } from '../runtime/projected-event';
+import type { ProjectionSink } from '../runtime/projection-sink';
+import { APPLY_SESSION_BATCH } from './session-scripts';
+import { SessionKeys } from './session-keys';
+import { sessionOperation, SESSION_EVENT_TYPES, type SessionOperation } from './session-operations';
+
+export interface RedisSessionsOptions {
+  version: number;
+  idleSeconds: number;
+  now?: () => number;
+}
+
+/**
+ * The sessions projection: Redis keys with TTLs, written by one Lua script per batch together with the checkpoint.
+ * Events it cannot read (malformed data) are skipped and counted as dead letters; Redis has no table for them, so
+ * the count is reported and the operator's `projections status` shows it.
+ */
+export class RedisSessionsSink implements ProjectionSink {
+  readonly name = 'sessions';
+  readonly filter: EventFilter = { eventTypes: SESSION_EVENT_TYPES, streamPrefixes: ['user-'] };
+  private readonly keys: SessionKeys;
+  private lastStored = '';
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisSessionsOptions,
+  ) {
+    this.keys = SessionKeys.forVersion(options.version);
+  }
+
+  async prepare(): Promise<void> {
+    // Version 1 is live unless a rebuild said otherwise.
+    await this.redis.set(SessionKeys.LIVE_VERSION, String(this.options.version), 'NX');
+  }
+
+  async readCheckpoint(): Promise<Position | undefined> {
+    this.lastStored = (await this.redis.get(this.keys.checkpoint())) ?? '';
+    return this.lastStored ? parsePosition(this.lastStored) : undefined;
+  }
+
+  async applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }> {
+    const operations: SessionOperation[] = [];
+    let deadLettered = 0;
+    for (const event of events) {
+      const operation = sessionOperation(event);
+      if (operation === 'invalid') deadLettered++;
+      else if (operation) operations.push(operation);
+    }
+    const next = formatPosition(checkpoint);
+    const now = this.options.now?.() ?? Date.now();
+    await this.redis.eval(
+      APPLY_SESSION_BATCH,
+      0,
+      this.keys.prefix,
+      this.lastStored,
+      next,
+      String(now),
+      String(this.options.idleSeconds * 1000),
+      JSON.stringify(operations),
+    );
+    this.lastStored = next;
+    return { deadLettered };
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
+import { RedisSessionsSink } from '../../projections/src/sessions/redis-sessions.sink';
+import { SessionReader } from '../../projections/src/sessions/session-reader';
+import { SessionKeys } from '../../projections/src/sessions/session-keys';
+
+// Redis database 11 belongs to this file (each test file that touches Redis takes its own number).
+const REDIS_URL = 'redis://127.0.0.1:6379/11';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let position = 0n;
+function event(userId: string, type: string, data: Record<string, unknown>, occurredAt = new Date().toISOString()): ProjectedEvent {
+  position++;
+  return {
+    id: randomUUID(),
+    type,
+    streamName: `user-${userId}`,
+    revision: 0n,
+    position: { commit: position, prepare: position },
+    data: { userId, ...data },
+    metadata: { occurredAt },
+  };
+}
+
+function login(userId: string, { ttlMs = 60_000, at = Date.now() } = {}) {
+  const token = randomBytes(32).toString('base64url');
+  const tokenHash = createHash('sha256').update(token).digest('hex');
+  const sessionId = randomUUID();
+  const loggedIn = event(userId, 'UserLoggedIn', {
+    sessionId,
+    tokenHash,
+    expiresAt: new Date(at + ttlMs).toISOString(),
+    at: new Date(at).toISOString(),
+  });
+  return { token, tokenHash, sessionId, event: loggedIn };
+}
+
+describe('sessions projection in Redis', () => {
+  let redis: Redis;
+  beforeEach(async () => {
+    redis = new Redis(REDIS_URL);
+    await redis.flushdb();
+  });
+  afterEach(async () => {
+    await redis.quit();
+  });
+
+  async function project(events: ProjectedEvent[], sink = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60 })) {
+    await sink.prepare();
+    await sink.readCheckpoint();
+    await sink.applyBatch(events, events.at(-1)!.position);
+    return sink;
+  }
+
+  test('a login creates a session that validates by token hash and lists without its token', async () => {
+    const userId = randomUUID();
+    const session = login(userId);
+    await project([session.event]);
+    const reader = new SessionReader(redis, 60);
+
+    expect(await reader.validate(session.tokenHash)).toMatchObject({ sessionId: session.sessionId, userId });
+    const listed = await reader.listForUser(userId);
+    expect(listed.map((s) => s.sessionId)).toEqual([session.sessionId]);
+    expect(JSON.stringify(listed)).not.toContain(session.tokenHash);
+    // Nothing in Redis holds the token itself.
+    const keys = await redis.keys('*');
+    const values = await Promise.all(keys.map(async (key) => ((await redis.type(key)) === 'string' ? redis.get(key) : '')));
+    expect(JSON.stringify([keys, values])).not.toContain(session.token);
+  });
+
+  test('a session expires in Redis at its absolute expiry', async () => {
+    const session = login(randomUUID(), { ttlMs: 1_000 });
+    await project([session.event]);
+    const reader = new SessionReader(redis, 60);
+    expect(await reader.validate(session.tokenHash)).toBeDefined();
+    await sleep(1_300);
+    expect(await reader.validate(session.tokenHash)).toBeUndefined();
+    expect(await redis.exists(SessionKeys.forVersion(1).token(session.tokenHash))).toBe(0);
+  });
+
+  test('a session left idle past the idle lifetime is invalid; using it keeps it alive', async () => {
+    const idleSeconds = 1;
+    const sink = new RedisSessionsSink(redis, { version: 1, idleSeconds });
+    const [kept, idle] = [login(randomUUID()), login(randomUUID())];
+    await project([kept.event, idle.event], sink);
+    const reader = new SessionReader(redis, idleSeconds);
+    for (let i = 0; i < 4; i++) {
+      await sleep(400);
+      expect(await reader.validate(kept.tokenHash)).toBeDefined();
+    }
+    expect(await reader.validate(idle.tokenHash)).toBeUndefined();
+  });
+
+  test('logout, revoke-all, a password change and erasure end sessions', async () => {
+    const [alice, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];
+    const a1 = login(alice);
+    const a2 = login(alice);
+    const b1 = login(bob);
+    const b2 = login(bob);
+    const c1 = login(carol);
+    const sink = await project([a1.event, a2.event, b1.event, b2.event, c1.event]);
+    const reader = new SessionReader(redis, 60);
+
+    const changes = [
+      event(alice, 'SessionRevoked', { sessionId: a1.sessionId }),
+      event(bob, 'UserPasswordChanged', { passwordHash: 'sealed' }),
+      event(carol, 'UserErased', {}),
+    ];
+    await sink.applyBatch(changes, changes.at(-1)!.position);
+    expect(await reader.validate(a1.tokenHash)).toBeUndefined();
+    expect(await reader.validate(a2.tokenHash)).toBeDefined();
+    expect(await reader.validate(b1.tokenHash)).toBeUndefined();
+    expect(await reader.validate(b2.tokenHash)).toBeUndefined();
+    expect(await reader.validate(c1.tokenHash)).toBeUndefined();
+    expect(await reader.listForUser(bob)).toEqual([]);
+
+    const revokeAll = [event(alice, 'AllSessionsRevoked', {})];
+    await sink.applyBatch(revokeAll, revokeAll[0]!.position);
+    expect(await reader.validate(a2.tokenHash)).toBeUndefined();
+    expect(await redis.keys(`sessions:v1:user:${alice}`)).toEqual([]);
+  });
+
+  test('a replay of the whole history recreates only the live sessions', async () => {
+    const userId = randomUUID();
+    const longAgo = Date.now() - 3 * 3600_000;
+    const expired = login(userId, { ttlMs: 3600_000, at: longAgo });
+    const revoked = login(userId);
+    const idleTooLong = login(userId, { ttlMs: 8 * 3600_000, at: Date.now() - 2 * 3600_000 });
+    const live = login(userId);
+    const history = [expired.event, revoked.event, idleTooLong.event, live.event, event(userId, 'SessionRevoked', { sessionId: revoked.sessionId })];
+
+    await project(history, new RedisSessionsSink(redis, { version: 1, idleSeconds: 1800 }));
+    const reader = new SessionReader(redis, 1800);
+    expect((await reader.listForUser(userId)).map((s) => s.sessionId)).toEqual([live.sessionId]);
+    for (const gone of [expired, revoked, idleTooLong]) expect(await reader.validate(gone.tokenHash)).toBeUndefined();
+  });
+
+  test('effects and checkpoint land together; a second writer with a stale checkpoint changes nothing', async () => {
+    const first = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60 });
+    const second = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60 });
+    await first.prepare();
+    await first.readCheckpoint();
+    await second.readCheckpoint();
+    const a = login(randomUUID());
+    await first.applyBatch([a.event], a.event.position);
+    expect(await first.readCheckpoint()).toEqual(a.event.position);
+
+    const b = login(randomUUID());
+    await expect(second.applyBatch([b.event], b.event.position)).rejects.toThrow('CHECKPOINT_MOVED');
+    expect(await new SessionReader(redis, 60).validate(b.tokenHash)).toBeUndefined();
+    expect(await first.readCheckpoint()).toEqual(a.event.position);
+  });
+
+  test('an unreadable event is counted as a dead letter and the rest of the batch applies', async () => {
+    const sink = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60 });
+    await sink.prepare();
+    await sink.readCheckpoint();
+    const good = login(randomUUID());
+    const bad = event(randomUUID(), 'UserLoggedIn', { sessionId: randomUUID(), tokenHash: 'not-a-hash' });
+    const result = await sink.applyBatch([bad, good.event], good.event.position);
+    expect(result.deadLettered).toBe(1);
+    expect(await new SessionReader(redis, 60).validate(good.tokenHash)).toBeDefined();
+  });
+});
