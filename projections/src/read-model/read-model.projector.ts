@@ -31,7 +31,7 @@ const idFromStream = (event: ProjectedEvent) => event.streamName.slice(event.str
  */
 export class ReadModelProjector implements PostgresProjector {
   readonly name = 'read_model';
-  readonly filter = { streamPrefixes: ['user-', 'organization-'] };
+  // No subscription filter, so the checkpoint follows all of $all (see RedisSessionsSink.filter).
   readonly tables: ReadModelTables;
 
   constructor(readonly version = 1) {

@@ -50,8 +50,12 @@ export class PostgresProjectionSink implements ProjectionSink {
   async prepare(): Promise<void> {
     await this.inTransaction(async (client) => {
       await this.projector.createTables(client);
+      // The first version of a projection is live from the start; later versions go live only through a rebuild.
       await client.query(
-        `INSERT INTO projection_checkpoints (projection, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        `INSERT INTO projection_checkpoints (projection, version, state)
+         SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM projection_checkpoints WHERE projection = $1 AND state = 'live')
+                             THEN 'building' ELSE 'live' END
+         ON CONFLICT DO NOTHING`,
         [this.projector.name, this.projector.version],
       );
     });

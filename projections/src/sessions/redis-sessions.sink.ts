@@ -4,7 +4,7 @@ import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';
 import { APPLY_SESSION_BATCH } from './session-scripts';
 import { SessionKeys } from './session-keys';
-import { sessionOperation, SESSION_EVENT_TYPES, type SessionOperation } from './session-operations';
+import { sessionOperation, type SessionOperation } from './session-operations';
 
 export interface RedisSessionsOptions {
   version: number;
@@ -19,7 +19,9 @@ export interface RedisSessionsOptions {
  */
 export class RedisSessionsSink implements ProjectionSink {
   readonly name = 'sessions';
-  readonly filter: EventFilter = { eventTypes: SESSION_EVENT_TYPES, streamPrefixes: ['user-'] };
+  // No subscription filter: the checkpoint must advance with every event of $all, or a query waiting for a
+  // position (X-Consistent-With) could wait for an event this projection never receives.
+  readonly filter: EventFilter | undefined = undefined;
   private readonly keys: SessionKeys;
   private lastStored = '';
 

@@ -1,8 +1,5 @@
 import type { ProjectedEvent } from '../runtime/projected-event';
 
-/** The events that change sessions. A password change or an erasure ends every session of the person. */
-export const SESSION_EVENT_TYPES = ['UserLoggedIn', 'SessionRevoked', 'AllSessionsRevoked', 'UserPasswordChanged', 'UserErased'];
-
 export type SessionOperation =
   | {
       kind: 'login';
@@ -19,7 +16,10 @@ export type SessionOperation =
 
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
-/** What an event does to sessions: an operation, nothing (undefined), or 'invalid' for an event it cannot read. */
+/**
+ * What an event does to sessions (a password change or an erasure ends every session of the person): an
+ * operation, nothing (undefined), or 'invalid' for an event it cannot read.
+ */
 export function sessionOperation(event: ProjectedEvent): SessionOperation | undefined | 'invalid' {
   const userId = event.streamName.startsWith('user-') ? event.streamName.slice('user-'.length) : undefined;
   if (!userId) return undefined;
