@@ -26,5 +26,6 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/projections/**/*.spec.ts'] },
     // Real-server suites: run only by `npm run test:esdb` (and friends), with their URL set.
     { ...common, displayName: 'esdb-real', testMatch: ['<rootDir>/test/**/*.esdb-real.ts'] },
+    { ...common, displayName: 'opensearch-real', testMatch: ['<rootDir>/test/**/*.opensearch-real.ts'] },
   ],
 };

@@ -1,0 +1,106 @@
+import type { PoolClient } from 'pg';
+import type { ProjectedEvent } from '../runtime/projected-event';
+import type { PostgresProjector } from '../runtime/postgres-sink';
+import { documentKey, documentsNeedingBase, foldChanges, type DocumentWrite, type StoredDocument } from './document-fold';
+import { SearchTables } from './postgres-search-tables';
+import { MalformedSearchEventError, searchChangeFor, type SearchChange } from './search-documents';
+
+/** An organization event arrived before the organization's creation: nothing to merge it into. */
+export class OrphanSearchChangeError extends Error {
+  constructor(type: string) {
+    super(`${type} for a document that does not exist`);
+    this.name = 'OrphanSearchChangeError';
+  }
+}
+
+/**
+ * Search in PostgreSQL: the document builder's changes folded per batch and written once per document, only over an
+ * older stored version, so replaying events changes nothing. Runs inside PostgresProjectionSink's transaction, which
+ * parks whatever this throws for (a malformed event, an orphan change) and commits the checkpoint with the rest.
+ */
+export class PostgresSearchProjector implements PostgresProjector {
+  readonly name = 'search';
+  // No subscription filter, so the checkpoint follows all of $all (X-Consistent-With waits on it).
+  readonly tables: SearchTables;
+
+  constructor(readonly version = 1) {
+    this.tables = new SearchTables(version);
+  }
+
+  async createTables(client: PoolClient): Promise<void> {
+    for (const statement of this.tables.createStatements()) await client.query(statement);
+    // The first version to exist is live; later ones go live only through a rebuild's swap.
+    const { rows } = await client.query(`SELECT 1 FROM pg_views WHERE viewname = 'search_users' AND schemaname = current_schema()`);
+    if (rows.length === 0) for (const statement of this.tables.activateStatements()) await client.query(statement);
+  }
+
+  async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {
+    const changes: { change: SearchChange; event: ProjectedEvent }[] = [];
+    for (const event of events) {
+      const change = searchChangeFor(event); // throws MalformedSearchEventError: the sink parks the event
+      if (change) changes.push({ change, event });
+    }
+    if (changes.length === 0) return;
+    const stored = await this.readBases(client, documentsNeedingBase(changes).map((d) => d.id));
+    const { writes, orphans } = foldChanges(changes, stored);
+    if (orphans.length > 0) throw new OrphanSearchChangeError(orphans[0]!.type);
+    await this.writeUsers(client, writes.filter((w) => w.collection === 'users'));
+    await this.writeOrganizations(client, writes.filter((w) => w.collection === 'organizations'));
+  }
+
+  // Only organizations take partial changes, so only they are read back.
+  private async readBases(client: PoolClient, organizationIds: string[]): Promise<Map<string, StoredDocument>> {
+    const stored = new Map<string, StoredDocument>();
+    if (organizationIds.length === 0) return stored;
+    const { rows } = await client.query<{ id: string; version: string; name: string; plan: string }>(
+      `SELECT id, version, name, plan FROM ${this.tables.organizations} WHERE id = ANY($1::text[]) FOR UPDATE`,
+      [organizationIds],
+    );
+    for (const row of rows) {
+      stored.set(documentKey('organizations', row.id), { version: BigInt(row.version), fields: { name: row.name, plan: row.plan } });
+    }
+    return stored;
+  }
+
+  private async writeUsers(client: PoolClient, writes: DocumentWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const table = this.tables.users;
+    await client.query(
+      `INSERT INTO ${table} AS t (id, version, email)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
+       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, email = EXCLUDED.email
+       WHERE t.version < EXCLUDED.version`,
+      [writes.map((w) => w.id), writes.map((w) => w.version.toString()), writes.map((w) => w.fields?.['email'] ?? null)],
+    );
+  }
+
+  private async writeOrganizations(client: PoolClient, writes: DocumentWrite[]): Promise<void> {
+    const upserts = writes.filter((w) => w.fields !== undefined);
+    if (upserts.length > 0) {
+      const table = this.tables.organizations;
+      await client.query(
+        `INSERT INTO ${table} AS t (id, version, name, plan)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name, plan = EXCLUDED.plan
+         WHERE t.version < EXCLUDED.version`,
+        [
+          upserts.map((w) => w.id),
+          upserts.map((w) => w.version.toString()),
+          upserts.map((w) => requiredField(w, 'name')),
+          upserts.map((w) => requiredField(w, 'plan')),
+        ],
+      );
+    }
+    // No organization event removes an organization today; should one come, its row goes.
+    const removals = writes.filter((w) => w.fields === undefined);
+    if (removals.length > 0) {
+      await client.query(`DELETE FROM ${this.tables.organizations} WHERE id = ANY($1::text[])`, [removals.map((w) => w.id)]);
+    }
+  }
+}
+
+function requiredField(write: DocumentWrite, field: string): string {
+  const value = write.fields?.[field];
+  if (value === undefined) throw new MalformedSearchEventError(write.events.at(-1)?.type ?? 'event', field);
+  return value;
+}
