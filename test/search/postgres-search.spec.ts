@@ -105,6 +105,15 @@ describe('search in PostgreSQL', () => {
     await backend.project([close, closer, far, word, prefix].map((u) => u.registered));
     const page = await backend.reader.searchUsers({ q: 'katherine' });
     expect(page.items.map((i) => i.id)).toEqual([prefix.id, word.id, closer.id, close.id]);
+    // Keyset pages through the similarity order too.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const next: Awaited<ReturnType<PostgresSearchReader['searchUsers']>> = await backend.reader.searchUsers({ q: 'katherine', limit: 1, cursor });
+      paged.push(...next.items.map((i) => i.id));
+      cursor = next.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(page.items.map((i) => i.id));
   });
 
   test('limits are clamped to 1..100 and cursors are checked', async () => {
