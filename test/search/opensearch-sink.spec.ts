@@ -1,5 +1,10 @@
 import { CheckpointMovedError } from '../../projections/src/runtime/postgres-sink';
-import { OpenSearchSearchSink, SearchClusterUnavailableError, type SearchDeadLetter } from '../../projections/src/search/opensearch-search.sink';
+import {
+  liveOpenSearchCheckpoint,
+  OpenSearchSearchSink,
+  SearchClusterUnavailableError,
+  type SearchDeadLetter,
+} from '../../projections/src/search/opensearch-search.sink';
 import { OpenSearchSearchReader } from '../../projections/src/search/opensearch-search.reader';
 import { bulkAnswer, fakeOpenSearch, type Answer, type RecordedRequest } from './fake-opensearch-connection';
 import { createdOrganization, registeredUser } from './search-behaviour';
@@ -104,13 +109,23 @@ describe('OpenSearch search sink (at the client transport)', () => {
     ]);
     const checkpoint = requests[2]!;
     expect(checkpoint.query.get('op_type')).toBe('create');
-    expect(checkpoint.body).toMatchObject({ projection: 'search', version: 1, position: `${ignored.position.commit}-${ignored.position.prepare}` });
+    expect(checkpoint.body).toMatchObject({
+      projection: 'search',
+      version: 1,
+      position: `${ignored.position.commit}-${ignored.position.prepare}`,
+    });
   });
 
   test('a 409 item is an older replay (success); another failed item is dead-lettered, without its data', async () => {
     const { client, requests } = fakeOpenSearch(
       emptyCluster((r) =>
-        r.path === '/_bulk' ? bulkAnswer([{ status: 409, type: 'version_conflict_engine_exception' }, { status: 400, type: 'mapper_parsing_exception' }, { status: 201 }]) : undefined,
+        r.path === '/_bulk'
+          ? bulkAnswer([
+              { status: 409, type: 'version_conflict_engine_exception' },
+              { status: 400, type: 'mapper_parsing_exception' },
+              { status: 201 },
+            ])
+          : undefined,
       ),
     );
     const letters: SearchDeadLetter[] = [];
@@ -149,7 +164,9 @@ describe('OpenSearch search sink (at the client transport)', () => {
   test('a partial change merges into the stored document and skips what the index already holds', async () => {
     const org = createdOrganization('Initrode', 'free');
     const stored = { _id: org.id, found: true, _version: 1, _source: { id: org.id, name: 'Initrode', plan: 'pro' } };
-    const { client, requests } = fakeOpenSearch(emptyCluster((r) => (r.path.endsWith('/_mget') ? { status: 200, body: { docs: [stored] } } : undefined)));
+    const { client, requests } = fakeOpenSearch(
+      emptyCluster((r) => (r.path.endsWith('/_mget') ? { status: 200, body: { docs: [stored] } } : undefined)),
+    );
     const sink = new OpenSearchSearchSink(client);
     await sink.readCheckpoint();
     const upgraded = org.event('PlanChanged', { plan: 'pro' }); // revision 1: already in the index
@@ -206,6 +223,48 @@ describe('OpenSearch search sink (at the client transport)', () => {
 
     conflict = true;
     await expect(sink.applyBatch([user.registered], user.registered.position)).rejects.toBeInstanceOf(CheckpointMovedError);
+  });
+});
+
+describe('OpenSearch search versions (at the client transport)', () => {
+  const aliasHeldBy =
+    (version: number) =>
+    (r: RecordedRequest): Answer | undefined => {
+      const alias = /^\/_alias\/(accounts-(?:users|organizations))$/.exec(r.path)?.[1];
+      return r.method === 'GET' && alias ? { status: 200, body: { [`${alias}-v${version}`]: { aliases: { [alias]: {} } } } } : undefined;
+    };
+
+  test('activate moves both aliases to this version in one atomic update', async () => {
+    const { client, requests } = fakeOpenSearch(emptyCluster(aliasHeldBy(1)));
+    await new OpenSearchSearchSink(client, { version: 2 }).activate();
+    const update = requests.find((r) => r.path === '/_aliases')!;
+    expect(update.body).toEqual({
+      actions: [
+        { remove: { index: 'accounts-users-v1', alias: 'accounts-users' } },
+        { add: { index: 'accounts-users-v2', alias: 'accounts-users' } },
+        { remove: { index: 'accounts-organizations-v1', alias: 'accounts-organizations' } },
+        { add: { index: 'accounts-organizations-v2', alias: 'accounts-organizations' } },
+      ],
+    });
+  });
+
+  test('the live checkpoint is the one of the version behind the alias', async () => {
+    const { client, requests } = fakeOpenSearch(
+      emptyCluster((r) =>
+        r.path === `/${CHECKPOINTS}/_doc/search-v3`
+          ? { status: 200, body: { found: true, _seq_no: 1, _primary_term: 1, _source: { position: '9-10' } } }
+          : aliasHeldBy(3)(r),
+      ),
+    );
+    expect(await liveOpenSearchCheckpoint(client)).toEqual({ commit: 9n, prepare: 10n });
+    expect(paths(requests)).toEqual(['GET /_alias/accounts-users', `GET /${CHECKPOINTS}/_doc/search-v3`]);
+  });
+
+  test('no alias yet: no live checkpoint', async () => {
+    const { client } = fakeOpenSearch(
+      emptyCluster((r) => (r.path.startsWith('/_alias/') ? { status: 404, body: { error: 'alias missing', status: 404 } } : undefined)),
+    );
+    expect(await liveOpenSearchCheckpoint(client)).toBeUndefined();
   });
 });
 

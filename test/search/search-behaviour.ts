@@ -43,7 +43,10 @@ export function stream(kind: 'user' | 'organization', id = randomUUID()) {
 
 export function registeredUser(email: string) {
   const user = stream('user');
-  return { ...user, registered: user.event('UserRegistered', { userId: user.id, email, passwordHash: 'sealed', registeredAt: new Date().toISOString() }) };
+  return {
+    ...user,
+    registered: user.event('UserRegistered', { userId: user.id, email, passwordHash: 'sealed', registeredAt: new Date().toISOString() }),
+  };
 }
 
 export function createdOrganization(name: string, plan = 'free') {

@@ -84,6 +84,24 @@ export class OpenSearchSearchSink implements ProjectionSink {
     });
   }
 
+  /**
+   * Points the aliases at this version's indices in one atomic alias update (the swap of a blue/green rebuild, once
+   * this version has caught up). The old indices stay until the operator drops them.
+   */
+  async activate(): Promise<void> {
+    await this.guard('alias swap', async () => {
+      const actions: object[] = [];
+      for (const collection of ['users', 'organizations'] as const) {
+        const alias = this.names.alias(collection);
+        const { body } = await this.client.indices.getAlias({ name: alias }, { ignore: [404] });
+        const holders = Object.keys((body ?? {}) as Record<string, unknown>).filter((index) => index.startsWith(`${alias}-v`));
+        for (const index of holders) if (index !== this.names.index(collection)) actions.push({ remove: { index, alias } });
+        actions.push({ add: { index: this.names.index(collection), alias } });
+      }
+      await this.client.indices.updateAliases({ body: { actions } });
+    });
+  }
+
   async readCheckpoint(): Promise<Position | undefined> {
     const { body } = await this.guard('checkpoint read', () =>
       this.client.get({ index: this.names.checkpoints, id: this.names.checkpointId }, { ignore: [404] }),
@@ -213,4 +231,22 @@ export class OpenSearchSearchSink implements ProjectionSink {
       throw new SearchClusterUnavailableError(operation, error);
     }
   }
+}
+
+/**
+ * The checkpoint of the version the aliases point at: what a query waiting for a position (X-Consistent-With) must
+ * compare with when search lives in OpenSearch. Undefined before the first batch.
+ */
+export async function liveOpenSearchCheckpoint(client: Client, prefix?: string): Promise<Position | undefined> {
+  const names = new SearchIndexNames(1, prefix);
+  const { body: aliases } = await client.indices.getAlias({ name: names.alias('users') }, { ignore: [404] });
+  const live = Object.keys((aliases ?? {}) as Record<string, unknown>)
+    .filter((index) => index.startsWith(`${names.alias('users')}-v`))
+    .map((index) => /-v(\d+)$/.exec(index)?.[1])
+    .find((version) => version !== undefined);
+  if (live === undefined) return undefined;
+  const checkpoints = new SearchIndexNames(Number(live), prefix);
+  const { body } = await client.get({ index: checkpoints.checkpoints, id: checkpoints.checkpointId }, { ignore: [404] });
+  const stored = body as { found?: boolean; _source?: { position?: string } };
+  return stored.found && stored._source?.position ? parsePosition(stored._source.position) : undefined;
 }
