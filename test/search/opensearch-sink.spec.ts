@@ -1,10 +1,6 @@
 import { CheckpointMovedError } from '../../projections/src/runtime/postgres-sink';
-import {
-  liveOpenSearchCheckpoint,
-  OpenSearchSearchSink,
-  SearchClusterUnavailableError,
-  type SearchDeadLetter,
-} from '../../projections/src/search/opensearch-search.sink';
+import { SearchClusterUnavailableError } from '../../projections/src/search/opensearch-errors';
+import { liveOpenSearchCheckpoint, OpenSearchSearchSink, type SearchDeadLetter } from '../../projections/src/search/opensearch-search.sink';
 import { OpenSearchSearchReader } from '../../projections/src/search/opensearch-search.reader';
 import { bulkAnswer, fakeOpenSearch, type Answer, type RecordedRequest } from './fake-opensearch-connection';
 import { createdOrganization, registeredUser } from './search-behaviour';
@@ -314,6 +310,16 @@ describe('OpenSearch search reader (at the client transport)', () => {
     expect(requests[0]!.path).toBe('/accounts-organizations/_search');
     expect(body.query.bool.filter).toEqual([{ term: { plan: 'pro' } }]);
     expect(body.query.bool.must).toHaveLength(1);
+  });
+
+  test('a failed search is reported without the query text', async () => {
+    const { client } = fakeOpenSearch(() => ({
+      status: 400,
+      body: { error: { type: 'search_phase_execution_exception', reason: 'failed to parse [frank@example.com]' }, status: 400 },
+    }));
+    const failure = new OpenSearchSearchReader(client).searchUsers({ q: 'frank@example.com' });
+    await expect(failure).rejects.toBeInstanceOf(SearchClusterUnavailableError);
+    await failure.catch((error: Error) => expect(error.message).not.toContain('frank'));
   });
 
   test('an empty query asks nothing; hostile text is sent only as literal terms', async () => {

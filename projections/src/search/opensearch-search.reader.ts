@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { SearchClusterUnavailableError } from './opensearch-errors';
 import { SearchIndexNames } from './opensearch-indices';
 import {
   clampLimit,
@@ -93,8 +94,12 @@ export class OpenSearchSearchReader implements SearchReader {
   }
 
   private async search(request: { index: string; body: Record<string, unknown> }): Promise<Hit[]> {
-    const { body } = await this.client.search(request);
-    return (body as { hits: { hits: Hit[] } }).hits.hits;
+    try {
+      const { body } = await this.client.search(request);
+      return (body as { hits: { hits: Hit[] } }).hits.hits;
+    } catch (error) {
+      throw new SearchClusterUnavailableError('search', error);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { ProjectedEvent } from '../runtime/projected-event';
 import { UNDECODABLE } from '../runtime/projection-runner';
 import type { ProjectionSink } from '../runtime/projection-sink';
 import { describeErrorSafely } from '../runtime/safe-error';
+import { SearchClusterUnavailableError } from './opensearch-errors';
 import { documentKey, documentsNeedingBase, foldChanges, type DocumentWrite, type StoredDocument } from './document-fold';
 import { checkpointsIndexBody, indexBodies, SearchIndexNames } from './opensearch-indices';
 import { searchChangeFor, type SearchChange, type SearchCollection } from './search-documents';
@@ -28,15 +29,6 @@ export interface SearchDeadLetter {
   eventType: string;
   streamName: string;
   reason: string;
-}
-
-/** The cluster could not take the batch; nothing of it was checkpointed and the runner retries it. */
-export class SearchClusterUnavailableError extends Error {
-  constructor(operation: string, cause: unknown) {
-    // Only the error's class and code: a client error's message can quote the request (and its emails).
-    super(`OpenSearch ${operation} failed: ${describeErrorSafely(cause)}`);
-    this.name = 'SearchClusterUnavailableError';
-  }
 }
 
 interface BulkItemResult {
