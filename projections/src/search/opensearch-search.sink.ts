@@ -108,10 +108,10 @@ export class OpenSearchSearchSink implements ProjectionSink {
   }
 
   async applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }> {
-    let deadLettered = 0;
+    // Reported only once the batch is stored: a batch that fails is delivered again and would report them twice.
+    const letters: SearchDeadLetter[] = [];
     const park = (event: ProjectedEvent, reason: string) => {
-      deadLettered++;
-      this.options.onDeadLetter?.({ eventId: event.id, eventType: event.type, streamName: event.streamName, reason });
+      letters.push({ eventId: event.id, eventType: event.type, streamName: event.streamName, reason });
     };
 
     const changes: { change: SearchChange; event: ProjectedEvent }[] = [];
@@ -136,7 +136,8 @@ export class OpenSearchSearchSink implements ProjectionSink {
     }
 
     await this.storeCheckpoint(checkpoint);
-    return { deadLettered };
+    for (const letter of letters) this.options.onDeadLetter?.(letter);
+    return { deadLettered: letters.length };
   }
 
   private async readBases(needed: { collection: SearchCollection; id: string }[]): Promise<Map<string, StoredDocument>> {
