@@ -33,6 +33,7 @@ export class OpenSearchSearchReader implements SearchReader {
     private readonly client: Client,
     options: { prefix?: string } = {},
   ) {
+    // Only the aliases are used here, and they do not depend on the version.
     this.names = new SearchIndexNames(1, options.prefix);
   }
 
