@@ -2,3 +2,4 @@ export * from './event-store.port';
 export * from './position';
 export * from './filter';
 export * from './errors';
+export { PostgresEventStore, createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';

@@ -1,0 +1,1 @@
+export { defaultMigrationsDirectory, migrate } from './migrator';

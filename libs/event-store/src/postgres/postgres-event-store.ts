@@ -1,0 +1,194 @@
+import { Pool, type PoolConfig } from 'pg';
+import { InvalidAppendError, StreamDeletedError } from '../errors';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  Subscription,
+} from '../event-store.port';
+import type { EventFilter } from '../filter';
+import type { Position } from '../position';
+import { signalAppend } from './append-signal';
+import { mapAppendError, mapReadError } from './error-mapping';
+import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './event-rows';
+import { subscribeToAll } from './postgres-subscription';
+
+/** Only transactions older than every running one: nothing can commit behind what this reads (see 0001_event_store.sql). */
+const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+const DEFAULT_READ_COUNT = 4096;
+
+export interface PostgresEventStoreOptions {
+  /** Closed by `close()` only when the store created it. */
+  pool?: Pool;
+  connectionString?: string;
+  poolConfig?: PoolConfig;
+}
+
+/** The default event store: events in PostgreSQL (`migrations/0001_event_store.sql`). */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: Pool;
+  private readonly ownsPool: boolean;
+  /** Identifies the database for in-process wake-ups of live subscribers. */
+  private readonly database: string;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.ownsPool = !options.pool;
+    this.pool = options.pool ?? new Pool({ connectionString: options.connectionString, max: 20, ...options.poolConfig });
+    // Errors on idle clients (a restarted server) must not crash the process; the next query reconnects.
+    if (this.ownsPool) this.pool.on('error', () => undefined);
+    const opts = (this.pool as unknown as { options: PoolConfig }).options;
+    this.database = options.connectionString ?? `${opts.host ?? ''}:${opts.port ?? ''}/${opts.database ?? ''}`;
+  }
+
+  async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    validateAppend(streamName, events);
+    const [kind, revision] = typeof expected === 'bigint' ? ['exact', expected.toString()] : [expected, null];
+    try {
+      const { rows } = await this.pool.query<{ outcome: string; last_revision: string; last_transaction_id: string; last_sequence: string }>(
+        'SELECT * FROM es_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+        [
+          streamName,
+          kind,
+          revision,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      const row = rows[0]!;
+      if (row.outcome === 'appended') signalAppend(this.database);
+      return {
+        nextExpectedRevision: BigInt(row.last_revision),
+        position: { commit: BigInt(row.last_transaction_id), prepare: BigInt(row.last_sequence) },
+      };
+    } catch (error) {
+      throw mapAppendError(error, streamName, expected);
+    }
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
+    try {
+      const { rows } = await this.pool.query<EventRow & { deleted: boolean | null }>(
+        // One round trip: the stream's deleted flag, and its events (the outer row exists even when there are none).
+        `SELECT (SELECT deleted FROM es_streams WHERE stream_name = $1) AS deleted, e.* FROM (VALUES (1)) AS one
+           LEFT JOIN LATERAL (
+             SELECT ${EVENT_COLUMNS} FROM es_events
+              WHERE stream_name = $1 AND stream_revision ${backwards ? '<=' : '>='} $2
+              ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3
+           ) e ON true`,
+        [streamName, from.toString(), options.maxCount ?? DEFAULT_READ_COUNT],
+      );
+      if (rows[0]?.deleted) throw new StreamDeletedError(streamName);
+      return rows.filter((row) => row.event_id !== null).map(toRecordedEvent);
+    } catch (error) {
+      if (error instanceof StreamDeletedError) throw error;
+      throw mapReadError(error);
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllBatch(options.from, options.maxCount ?? DEFAULT_READ_COUNT, options.filter, options.direction === 'backwards');
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    const [last] = await this.readAllBatch(undefined, 1, undefined, true);
+    return last?.position;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    return subscribeToAll(
+      { database: this.database, readBatch: (after, maxCount, opts) => this.readAllBatch(after, maxCount, opts.filter, false) },
+      options,
+    );
+  }
+
+  async deleteStream(streamName: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    const expected = options.expectedRevision ?? 'any';
+    // An empty append checks the expected revision under the stream's lock, then the stream is marked deleted.
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw mapReadError(error);
+    });
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ revision: string; deleted: boolean }>(
+        'SELECT revision, deleted FROM es_streams WHERE stream_name = $1 FOR UPDATE',
+        [streamName],
+      );
+      const current = rows[0];
+      if (current?.deleted) throw new StreamDeletedError(streamName);
+      const actual = current ? BigInt(current.revision) : -1n;
+      const matches =
+        expected === 'any' ||
+        (expected === 'no_stream' && actual === -1n) ||
+        (expected === 'stream_exists' && actual >= 0n) ||
+        (typeof expected === 'bigint' && actual === expected);
+      if (!matches) throw mapAppendError({ message: 'wrong_expected_revision', detail: actual.toString() }, streamName, expected);
+      await client.query(
+        `INSERT INTO es_streams (stream_name, revision, deleted) VALUES ($1, -1, true)
+         ON CONFLICT (stream_name) DO UPDATE SET deleted = true`,
+        [streamName],
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error instanceof StreamDeletedError || error instanceof Error && error.name === 'WrongExpectedRevisionError' ? error : mapReadError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  private closed: Promise<void> | undefined;
+
+  /** Idempotent: closing twice is harmless. */
+  close(): Promise<void> {
+    this.closed ??= this.ownsPool ? this.pool.end() : Promise.resolve();
+    return this.closed;
+  }
+
+  private async readAllBatch(from: Position | undefined, maxCount: number, filter: EventFilter | undefined, backwards: boolean): Promise<RecordedEvent[]> {
+    const params: unknown[] = [maxCount];
+    const where = [VISIBLE, "event_type NOT LIKE '$%'"];
+    if (from) {
+      params.push(from.commit.toString(), from.prepare.toString());
+      where.push(`(transaction_id, global_sequence) ${backwards ? '<' : '>'} ($2::xid8, $3::bigint)`);
+    }
+    if (filter?.eventTypes?.length) {
+      params.push(filter.eventTypes);
+      where.push(`event_type = ANY ($${params.length}::text[])`);
+    }
+    if (filter?.streamPrefixes?.length) {
+      params.push(filter.streamPrefixes.map((prefix) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+      where.push(`stream_name LIKE ANY ($${params.length}::text[])`);
+    }
+    const order = backwards ? 'DESC' : 'ASC';
+    try {
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${where.join(' AND ')}
+          ORDER BY transaction_id ${order}, global_sequence ${order} LIMIT $1`,
+        params,
+      );
+      return rows.map(toRecordedEvent);
+    } catch (error) {
+      throw mapReadError(error);
+    }
+  }
+}
+
+function validateAppend(streamName: string, events: NewEvent[]): void {
+  if (!streamName || streamName.startsWith('$')) throw new InvalidAppendError('a stream name must be non-empty and not start with $');
+  if (events.length === 0) throw new InvalidAppendError('an append needs at least one event');
+  if (new Set(events.map((event) => event.id)).size !== events.length) throw new InvalidAppendError('event ids repeat within one append');
+}
+
+export function createPostgresEventStore(connectionString: string, poolConfig?: PoolConfig): PostgresEventStore {
+  return new PostgresEventStore({ connectionString, poolConfig });
+}

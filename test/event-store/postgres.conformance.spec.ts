@@ -1,0 +1,16 @@
+import { PostgresEventStore } from '../../libs/event-store/src';
+import { createTestDatabase, dropTemplate } from '../support/postgres';
+import { describeEventStoreConformance } from './conformance';
+
+describeEventStoreConformance({
+  name: 'PostgreSQL',
+  async setup() {
+    const database = await createTestDatabase('es');
+    return {
+      open: async () => new PostgresEventStore({ connectionString: database.url, poolConfig: { max: 4 } }),
+      teardown: () => database.drop(),
+    };
+  },
+});
+
+afterAll(() => dropTemplate());
