@@ -1,5 +1,3 @@
-import type { RecordedEvent } from './event-store.port';
-
 /**
  * Which events of $all a reader wants. Both lists empty or absent: every event. When both are given an event
  * must match both. System events (types starting with `$`) are never delivered.
@@ -11,7 +9,7 @@ export interface EventFilter {
   streamPrefixes?: readonly string[];
 }
 
-export function matchesFilter(filter: EventFilter | undefined, event: Pick<RecordedEvent, 'type' | 'streamName'>): boolean {
+export function matchesFilter(filter: EventFilter | undefined, event: { type: string; streamName: string }): boolean {
   if (event.type.startsWith('$')) return false;
   if (!filter) return true;
   if (filter.eventTypes?.length && !filter.eventTypes.includes(event.type)) return false;

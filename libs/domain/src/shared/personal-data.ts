@@ -1,0 +1,23 @@
+/**
+ * Which event fields are personal data (or secrets), and whose: the infrastructure seals exactly these fields with
+ * the subject's data key before an event is stored, and erasing the subject destroys that key (crypto-shredding).
+ * Adding a personal field to an event means adding it here — and flagging it for security review.
+ */
+export interface PersonalDataSpec {
+  /** The data field holding the id of the person (or organization) whose key seals the fields. */
+  subjectField: string;
+  fields: readonly string[];
+}
+
+export const PERSONAL_DATA: Readonly<Record<string, PersonalDataSpec>> = {
+  UserRegistered: { subjectField: 'userId', fields: ['email', 'passwordHash'] },
+  UserEmailChanged: { subjectField: 'userId', fields: ['email'] },
+  UserPasswordChanged: { subjectField: 'userId', fields: ['passwordHash'] },
+  UserLoggedIn: { subjectField: 'userId', fields: ['ip'] },
+  // A payment method reference is not personal, but it is a credential-like secret of the organization.
+  PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'] },
+};
+
+export function personalDataOf(eventType: string): PersonalDataSpec | undefined {
+  return PERSONAL_DATA[eventType];
+}

@@ -1,0 +1,40 @@
+import { DomainError, type DomainErrorCode } from '../shared/domain-error';
+
+interface Decider<C, E, S> {
+  decide(command: C, state: S): E[];
+  evolve(state: S, event: E): S;
+  initialState(): S;
+}
+
+/**
+ * Given/when/then for deciders, with no I/O: `spec.given(history).when(command).then(expectedEvents)` or
+ * `.thenThrows('code')`. The history is folded with the decider's own `evolve`, as the event store would.
+ */
+export function deciderSpecification<C, E, S>(decider: Decider<C, E, S>) {
+  return {
+    given(history: E[] = []) {
+      return {
+        when(command: C) {
+          const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()));
+          return {
+            then(expected: E[]): void {
+              expect(run()).toEqual(expected);
+            },
+            /** `inspect` sees the error, e.g. to check that its message repeats no input. */
+            thenThrows(code: DomainErrorCode, inspect?: (error: DomainError) => void): void {
+              let thrown: unknown;
+              try {
+                run();
+              } catch (error) {
+                thrown = error;
+              }
+              expect(thrown).toBeInstanceOf(DomainError);
+              expect((thrown as DomainError).code).toBe(code);
+              inspect?.(thrown as DomainError);
+            },
+          };
+        },
+      };
+    },
+  };
+}

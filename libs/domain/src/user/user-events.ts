@@ -1,0 +1,26 @@
+/** Events of a user's stream (`user-<userId>`). Names are stable and never reused; data shapes are version 1. */
+export type UserEvent =
+  | { type: 'UserRegistered'; data: { userId: string; email: string; passwordHash: string; registeredAt: string } }
+  | { type: 'UserEmailChanged'; data: { userId: string; email: string; changedAt: string } }
+  | { type: 'UserPasswordChanged'; data: { userId: string; passwordHash: string; changedAt: string } }
+  | {
+      type: 'UserLoggedIn';
+      data: { userId: string; sessionId: string; tokenHash: string; expiresAt: string; ip?: string; at: string };
+    }
+  | { type: 'SessionRevoked'; data: { userId: string; sessionId: string; at: string } }
+  | { type: 'AllSessionsRevoked'; data: { userId: string; at: string } }
+  | { type: 'UserAvatarChanged'; data: { userId: string; avatarUrl: string; objectKey: string; changedAt: string } }
+  | { type: 'UserErased'; data: { userId: string; erasedAt: string } };
+
+export type UserEventType = UserEvent['type'];
+
+export const USER_EVENT_TYPES: readonly UserEventType[] = [
+  'UserRegistered',
+  'UserEmailChanged',
+  'UserPasswordChanged',
+  'UserLoggedIn',
+  'SessionRevoked',
+  'AllSessionsRevoked',
+  'UserAvatarChanged',
+  'UserErased',
+];
