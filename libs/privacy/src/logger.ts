@@ -1,0 +1,94 @@
+import { isIP } from 'node:net';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths pino removes outright. Redaction by path is the first line of defence; `scrub` below is the second, for
+ * values that turn up where no path was foreseen.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'token',
+  'tokenHash',
+  'email',
+  'ip',
+  'paymentMethodId',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.token',
+  '*.tokenHash',
+  '*.email',
+  '*.ip',
+  '*.paymentMethodId',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-session-token"]',
+  'req.headers["x-forwarded-for"]',
+  'req.ip',
+  'req.remoteAddress',
+  'req.body',
+  'headers.authorization',
+  'headers["x-session-token"]',
+  'masterKey',
+];
+
+const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[a-z0-9-]{2,}/gi;
+/** Candidates only; `isIP` decides, so times like 20:29:17 stay readable. */
+const IP_CANDIDATE = /(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}/gi;
+const ARGON = /\$argon2[a-z]*\$[^\s"']+/gi;
+const SEALED = /enc:v1:[A-Za-z0-9_-]+/g;
+/** 32+ hex or base64url characters in a row: hashes, tokens, keys. UUIDs (ids) are left alone. */
+const SECRET = /[A-Za-z0-9_-]{32,}/g;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Keys whose values are removed wherever they appear, however deep. */
+const SENSITIVE_KEY = /^(password|currentpassword|newpassword|passwordhash|token|tokenhash|secret|authorization|cookie|x-session-token|x-forwarded-for|email|ip|remoteaddress|masterkey|apikey|paymentmethodid)$/i;
+
+/** Replaces anything that looks like personal data or a secret inside a string. */
+export function scrubText(text: string): string {
+  return text
+    .replace(ARGON, '[redacted-hash]')
+    .replace(SEALED, '[sealed]')
+    .replace(EMAIL, '[redacted-email]')
+    .replace(IP_CANDIDATE, (candidate) => (isIP(candidate) ? '[redacted-ip]' : candidate))
+    .replace(SECRET, (candidate) => (UUID.test(candidate) ? candidate : '[redacted-secret]'));
+}
+
+/** Deep copy of a log object with every string scrubbed. */
+export function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (value instanceof Error) return { name: value.name };
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, SENSITIVE_KEY.test(key) ? '[redacted]' : scrub(inner, depth + 1)]),
+  );
+}
+
+export interface LoggerOptions {
+  level?: string;
+  destination?: DestinationStream;
+  name?: string;
+}
+
+/** The service's structured logger: JSON lines, redacted by path, then scrubbed. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'accounts',
+      level: options.level ?? 'info',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { log: (object) => scrub(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination,
+  );
+}
