@@ -7,7 +7,7 @@ export const PASSWORD_HASH_PARAMETERS = { memoryCost: 19_456, timeCost: 2, paral
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
 
-  constructor(private readonly parameters = PASSWORD_HASH_PARAMETERS) {}
+  constructor(private readonly parameters: { memoryCost: number; timeCost: number; parallelism: number } = PASSWORD_HASH_PARAMETERS) {}
 
   hash(password: string): Promise<string> {
     return argon2.hash(password, { type: argon2.argon2id, ...this.parameters });

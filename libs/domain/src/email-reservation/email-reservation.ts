@@ -11,10 +11,11 @@ export type EmailReservationEvent =
 
 export type EmailReservationCommand =
   /**
-   * `holderAbandoned`: the current holder's user stream was never written (a registration that died between
-   * reserving and registering) and the reservation is old enough that it is not still in flight.
+   * `staleHolder`: the handler found that this user holds the reservation without using the address (a
+   * registration or email change that died half-way, or an erased user) long enough ago that it is not in flight.
+   * It is released only if that user still holds it, so a stale fact cannot release someone else.
    */
-  | { type: 'ReserveEmail'; data: { userId: string; holderAbandoned: boolean; now: string } }
+  | { type: 'ReserveEmail'; data: { userId: string; staleHolder?: string; now: string } }
   | { type: 'ReleaseEmail'; data: { userId: string; reason: 'changed' | 'erased'; now: string } };
 
 export interface EmailReservationState {
@@ -35,7 +36,7 @@ export function decideEmailReservation(command: EmailReservationCommand, state: 
   }
   if (state.holder === userId) return [];
   if (state.holder === undefined) return [{ type: 'EmailReserved', data: { userId, at: now } }];
-  if (command.data.holderAbandoned) {
+  if (command.data.staleHolder === state.holder) {
     return [
       { type: 'EmailReleased', data: { userId: state.holder, reason: 'abandoned', at: now } },
       { type: 'EmailReserved', data: { userId, at: now } },

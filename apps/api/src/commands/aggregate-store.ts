@@ -1,0 +1,91 @@
+import { v7 as uuidv7 } from 'uuid';
+import { type CommandMetadata, type EventCodec, type PlainEvent } from '../../../../libs/event-codec/src';
+import { type EventStore, type Position, WrongExpectedRevisionError } from '../../../../libs/event-store/src';
+import { derivedUuid } from './derived-ids';
+
+/** A pure decider, as `libs/domain` writes them. */
+export interface Decider<TCommand, TEvent extends PlainEvent, TState> {
+  decide(command: TCommand, state: TState): TEvent[];
+  evolve(state: TState, event: TEvent): TState;
+  initialState(): TState;
+}
+
+export interface CommandContext {
+  metadata: CommandMetadata;
+  /**
+   * Seed for event ids (derived from the calling service, its idempotency key and the request): the same command
+   * run again yields the same ids, so a run that crashed after appending is recognised instead of repeated.
+   */
+  idSeed?: string;
+}
+
+export interface Outcome<TState, TEvent> {
+  state: TState;
+  /** What this run appended (empty when the decision was "nothing to do" or the command had already been applied). */
+  events: TEvent[];
+  /** Position of the last event this command appended, if any. */
+  position: Position | undefined;
+  alreadyApplied: boolean;
+}
+
+/** Thrown when the stream kept changing under every retry: the caller gets 409 `concurrency_conflict`. */
+export class ConcurrencyConflictError extends Error {
+  readonly code = 'concurrency_conflict';
+  constructor() {
+    super('The resource changed concurrently; retry the request.');
+    this.name = 'ConcurrencyConflictError';
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+/** How many derived ids to look for when recognising an earlier run (no command appends more events than this). */
+const MAX_EVENTS_PER_COMMAND = 16;
+
+/**
+ * Load, decide, append with the expected revision; on a conflict, reload and decide again. Every command handler
+ * goes through here.
+ */
+export class AggregateStore {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly codec: EventCodec,
+    private readonly onConflict: () => void = () => undefined,
+  ) {}
+
+  async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>) {
+    const recorded = await this.eventStore.readStream(streamName);
+    const decoded = await this.codec.decode(recorded);
+    const state = decoded.reduce((current, event) => decider.evolve(current, event as unknown as TEvent), decider.initialState());
+    return { state, recorded, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : undefined };
+  }
+
+  async execute<TCommand, TEvent extends PlainEvent, TState>(
+    streamName: string,
+    decider: Decider<TCommand, TEvent, TState>,
+    command: TCommand | ((state: TState) => TCommand),
+    context: CommandContext,
+  ): Promise<Outcome<TState, TEvent>> {
+    const ids = Array.from({ length: MAX_EVENTS_PER_COMMAND }, (_, i) => (context.idSeed ? derivedUuid(context.idSeed, streamName, String(i)) : undefined));
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const { state, recorded, revision } = await this.load(streamName, decider as Decider<unknown, TEvent, TState>);
+      const earlier = recorded.filter((event) => ids.includes(event.id));
+      if (earlier.length > 0) return { state, events: [], position: earlier[earlier.length - 1]!.position, alreadyApplied: true };
+
+      const decided = decider.decide(typeof command === 'function' ? (command as (s: TState) => TCommand)(state) : command, state);
+      if (decided.length === 0) return { state, events: [], position: undefined, alreadyApplied: false };
+      if (decided.length > MAX_EVENTS_PER_COMMAND) throw new Error('a command decided more events than one append may hold');
+
+      const encoded = await Promise.all(decided.map((event, i) => this.codec.encode(event, ids[i] ?? uuidv7(), context.metadata)));
+      try {
+        const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
+        const next = decided.reduce((current, event) => decider.evolve(current, event), state);
+        return { state: next, events: decided, position: result.position, alreadyApplied: false };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        this.onConflict();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt)); // de-synchronise racers
+      }
+    }
+    throw new ConcurrencyConflictError();
+  }
+}
