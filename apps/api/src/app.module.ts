@@ -1,20 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { DiscoveryModule } from '@nestjs/core';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { ServiceKeys } from './auth/service-keys';
 import type { AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { OpenApiController } from './openapi/openapi.controller';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), InfrastructureModule.forConfig(config)],
-      controllers: [HealthController],
+      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule],
+      controllers: [HealthController, OpenApiController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },
         { provide: APP_GUARD, useClass: ServiceKeyGuard },

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { StandardSchemaValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { migrate } from '../../../libs/database/src';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { registerCorrelationIds } from './http/correlation';
@@ -12,6 +13,8 @@ import { validationProblem } from './http/validation-problem';
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
  */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  // Migrations are idempotent and serialised by an advisory lock, so every process may run them at start.
+  await migrate(config.databaseUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => randomUUID(),

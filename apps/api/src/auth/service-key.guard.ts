@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ProblemError } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './requires-scope.decorator';
-import type { Scope, ServiceKeys } from './service-keys';
+import { type Scope, ServiceKeys } from './service-keys';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

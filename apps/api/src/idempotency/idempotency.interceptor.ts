@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
@@ -18,6 +18,8 @@ const NOT_REPLAYED = new Set(['validation_failed', 'concurrency_conflict', 'idem
 export interface IdempotentRequest extends ContextualRequest {
   /** Set by a handler whose response is about a person, so erasing that person deletes the stored response. */
   idempotencySubject?: string;
+  /** Seed for the command's ids and event ids: the same for every repeat of this request (see AggregateStore). */
+  commandIdSeed?: string;
 }
 
 /** HMAC key for request fingerprints: bodies hold passwords, so a plain hash would be guessable. */
@@ -31,7 +33,7 @@ export const IDEMPOTENCY_FINGERPRINT_KEY = Symbol('IDEMPOTENCY_FINGERPRINT_KEY')
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyStore,
-    private readonly fingerprintKey: Buffer,
+    @Inject(IDEMPOTENCY_FINGERPRINT_KEY) private readonly fingerprintKey: Buffer,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -52,6 +54,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method}\n${request.url.split('?')[0]}\n${canonicalJson(request.body)}`)
       .digest('hex');
 
+    request.commandIdSeed = `${service}\u0000${key}\u0000${fingerprint}`;
     const claim = await this.store.claim(service, key, fingerprint);
     if (claim.outcome === 'fingerprint_mismatch') {
       throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');

@@ -4,7 +4,9 @@ import { Pool } from 'pg';
 import type { EventStore } from '../../../../libs/event-store/src';
 import type { AppConfig } from '../config/app-config';
 import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check';
+import { loadMasterKey } from '../../../../libs/privacy/src';
 import { openEventStore } from './open-event-store';
+import { writeSideProviders } from './write-side.providers';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from './tokens';
 
 /**
@@ -20,11 +22,19 @@ export class InfrastructureModule implements OnApplicationShutdown {
   ) {}
 
   static forConfig(config: AppConfig): DynamicModule {
+    const providers = writeSideProviders(loadMasterKey(config.production ? { NODE_ENV: 'production', MASTER_KEY: config.masterKey } : { MASTER_KEY: config.masterKey }));
     return {
       module: InfrastructureModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: PG_POOL, useFactory: () => new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api' }) },
+        {
+          provide: PG_POOL,
+          useFactory: () => {
+            const pool = new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api' });
+            pool.on('error', () => undefined); // an idle client's broken connection; the next query reconnects
+            return pool;
+          },
+        },
         {
           provide: REDIS,
           useFactory: () => new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }),
@@ -39,8 +49,9 @@ export class InfrastructureModule implements OnApplicationShutdown {
             { name: 'redis', check: async () => void (await redis.ping()) },
           ],
         },
+        ...providers,
       ],
-      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS],
+      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: unknown }).provide)],
     };
   }
 

@@ -3,3 +3,4 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const PG_POOL = Symbol('PG_POOL');
 export const REDIS = Symbol('REDIS');
+export const MASTER_KEY = Symbol('MASTER_KEY');

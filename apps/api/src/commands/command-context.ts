@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { IdempotentRequest } from '../idempotency/idempotency.interceptor';
+import type { RequestContext } from '../http/request-context';
+import type { CommandContext } from './aggregate-store';
+import { derivedUuid } from './derived-ids';
+
+/**
+ * Everything a command carries besides its own data: who (service, actor), why (correlation and causation ids), when,
+ * from where (the client IP, sealed later), and the seed that makes its ids repeatable.
+ */
+export class CommandEnvelope {
+  readonly now: string;
+
+  constructor(
+    readonly context: RequestContext,
+    private readonly idSeed: string | undefined,
+    now = new Date(),
+  ) {
+    this.now = now.toISOString();
+  }
+
+  static from(context: RequestContext, request: IdempotentRequest): CommandEnvelope {
+    return new CommandEnvelope(context, request.commandIdSeed);
+  }
+
+  /** A new id for something this command creates (a user, an organization, a session): repeatable across repeats. */
+  newId(purpose: string): string {
+    return this.idSeed ? derivedUuid(this.idSeed, 'id', purpose) : randomUUID();
+  }
+
+  /** The aggregate store's context; `ipSubject` is whose personal data the client IP is (actor, else the subject). */
+  forAggregates(ipSubject?: string): CommandContext {
+    const { service, actorId, correlationId, requestId, clientIp } = this.context;
+    const subject = actorId ?? ipSubject;
+    return {
+      metadata: {
+        occurredAt: this.now,
+        correlationId,
+        causationId: requestId,
+        ...(actorId ? { actorId } : {}),
+        service: service.name,
+        ...(clientIp && subject ? { clientIp: { ip: clientIp, subjectId: subject } } : {}),
+      },
+      ...(this.idSeed ? { idSeed: this.idSeed } : {}),
+    };
+  }
+
+  requireActor(): string {
+    if (!this.context.actorId) throw new MissingActorError();
+    return this.context.actorId;
+  }
+}
+
+/** Commands on organizations act for an end user; without X-Actor-Id no permission rule can be checked. */
+export class MissingActorError extends Error {
+  readonly code = 'validation_failed';
+  readonly fieldErrors = [{ field: 'X-Actor-Id', message: 'required: the user on whose behalf the service acts' }];
+  constructor() {
+    super('This command needs X-Actor-Id.');
+    this.name = 'MissingActorError';
+  }
+}

@@ -1,0 +1,30 @@
+import type { Provider } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { EventCodec } from '../../../../libs/event-codec/src';
+import type { EventStore } from '../../../../libs/event-store/src';
+import { DataKeyStore, deriveKey, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '../../../../libs/privacy/src';
+import { AggregateStore } from '../commands/aggregate-store';
+import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.interceptor';
+import { IdempotencyStore } from '../idempotency/idempotency-store';
+import { Metrics } from '../metrics/metrics';
+import { EVENT_STORE, MASTER_KEY, PG_POOL } from './tokens';
+
+/** What command handlers need: sealing, hashing, the aggregate store, idempotency, metrics. */
+export function writeSideProviders(masterKey: MasterKey): Provider[] {
+  return [
+    { provide: MASTER_KEY, useValue: masterKey },
+    { provide: Metrics, useValue: new Metrics() },
+    { provide: DataKeyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new DataKeyStore(pool, masterKey) },
+    { provide: FieldSealer, inject: [DataKeyStore], useFactory: (keys: DataKeyStore) => new FieldSealer(keys) },
+    { provide: EventCodec, inject: [FieldSealer], useFactory: (sealer: FieldSealer) => new EventCodec(sealer) },
+    { provide: LookupHasher, useValue: new LookupHasher(masterKey) },
+    { provide: PasswordHasher, useValue: new PasswordHasher() },
+    {
+      provide: AggregateStore,
+      inject: [EVENT_STORE, EventCodec, Metrics],
+      useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics) => new AggregateStore(store, codec, () => metrics.appendConflicts.inc()),
+    },
+    { provide: IdempotencyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
+    { provide: IDEMPOTENCY_FINGERPRINT_KEY, useValue: deriveKey(masterKey, 'idempotency-fingerprint') },
+  ];
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, in one registry per process (tests build their own app, so no global registry).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'accounts_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly commandDuration = new Histogram({
+    name: 'accounts_command_duration_seconds',
+    help: 'Command handling latency (load, decide, append) by command and outcome',
+    labelNames: ['command', 'outcome'] as const,
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly eventsAppended = new Counter({
+    name: 'accounts_events_appended_total',
+    help: 'Events appended to the event store',
+    labelNames: ['stream_category'] as const,
+    registers: [this.registry],
+  });
+
+  readonly appendConflicts = new Counter({
+    name: 'accounts_append_conflicts_total',
+    help: 'Appends refused for a wrong expected revision (retried by the handler)',
+    registers: [this.registry],
+  });
+
+  readonly projectionEventsProcessed = new Gauge({
+    name: 'accounts_projection_events_processed',
+    help: 'Events processed by each projection since it started',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  readonly projectionLagEvents = new Gauge({
+    name: 'accounts_projection_lag_events',
+    help: 'Events in $all that a projection has not processed yet',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  readonly projectionLagSeconds = new Gauge({
+    name: 'accounts_projection_lag_seconds',
+    help: 'Age of the oldest event a projection has not processed yet',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  readonly projectionDeadLetters = new Gauge({
+    name: 'accounts_projection_dead_letters',
+    help: 'Events a projection parked because it could not apply them',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'accounts_' });
+  }
+}
