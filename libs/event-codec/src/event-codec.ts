@@ -19,6 +19,11 @@ export interface CommandMetadata {
   causationId?: string;
   actorId?: string;
   service?: string;
+  /**
+   * The client's IP and whose it is (the actor, or the person the command is about): personal data, so it is sealed
+   * with that person's key before it reaches the stored metadata.
+   */
+  clientIp?: { ip: string; subjectId: string };
 }
 
 /**
@@ -30,12 +35,13 @@ export class EventCodec {
   constructor(private readonly sealer: FieldSealer) {}
 
   async encode(event: PlainEvent, id: string, metadata: CommandMetadata): Promise<NewEvent> {
-    return {
-      id,
-      type: event.type,
-      data: await sealEventData(event.data, personalDataOf(event.type), this.sealer),
-      metadata: { ...metadata, schemaVersion: schemaVersionOf(event.type) } satisfies EventMetadata,
-    };
+    const { clientIp, ...rest } = metadata;
+    const stored: EventMetadata = { ...rest, schemaVersion: schemaVersionOf(event.type) };
+    if (clientIp) {
+      stored.clientIp = await this.sealer.seal(clientIp.subjectId, clientIp.ip);
+      stored.clientIpSubject = clientIp.subjectId;
+    }
+    return { id, type: event.type, data: await sealEventData(event.data, personalDataOf(event.type), this.sealer), metadata: stored };
   }
 
   /** Decodes a batch; personal fields of erased subjects read as `[erased]`. Throws on a tampered value. */

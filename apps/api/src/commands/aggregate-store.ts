@@ -37,7 +37,7 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 8;
 /** How many derived ids to look for when recognising an earlier run (no command appends more events than this). */
 const MAX_EVENTS_PER_COMMAND = 16;
 
@@ -46,6 +46,9 @@ const MAX_EVENTS_PER_COMMAND = 16;
  * goes through here.
  */
 export class AggregateStore {
+  /** Tail of the queue of commands per stream in this process (see `execute`). */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
@@ -59,7 +62,27 @@ export class AggregateStore {
     return { state, recorded, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : undefined };
   }
 
-  async execute<TCommand, TEvent extends PlainEvent, TState>(
+  /**
+   * Commands on one stream from this process run one after another: racing them would only turn into conflicts and
+   * retries. Across processes, the expected revision decides, and the loser retries with fresh state.
+   */
+  execute<TCommand, TEvent extends PlainEvent, TState>(
+    streamName: string,
+    decider: Decider<TCommand, TEvent, TState>,
+    command: TCommand | ((state: TState) => TCommand),
+    context: CommandContext,
+  ): Promise<Outcome<TState, TEvent>> {
+    const previous = this.queues.get(streamName) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.executeNow(streamName, decider, command, context));
+    const tail = run.catch(() => undefined);
+    this.queues.set(streamName, tail);
+    void tail.then(() => {
+      if (this.queues.get(streamName) === tail) this.queues.delete(streamName);
+    });
+    return run;
+  }
+
+  private async executeNow<TCommand, TEvent extends PlainEvent, TState>(
     streamName: string,
     decider: Decider<TCommand, TEvent, TState>,
     command: TCommand | ((state: TState) => TCommand),
@@ -83,7 +106,7 @@ export class AggregateStore {
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         this.onConflict();
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt)); // de-synchronise racers
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt)); // de-synchronise racers
       }
     }
     throw new ConcurrencyConflictError();
