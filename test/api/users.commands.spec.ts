@@ -27,3 +27,30 @@ describe('user commands over HTTP', () => {
     expect(again.body).toMatchObject({ status: 409, code: 'email_taken' });
   });
 });
+
+describe('unique email under concurrency', () => {
+  jest.setTimeout(120_000);
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    first = await createTestApp({ redisDb: 14 });
+    second = await createTestApp({ redisDb: 14, shareDatabaseWith: first });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  test('20 concurrent registrations of one address through two processes: exactly one succeeds, the rest are email_taken', async () => {
+    const email = `race-${Date.now()}@example.com`;
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? first : second).request('POST', '/v1/users', { body: { email: i % 4 < 2 ? email.toUpperCase() : email, password: 'correct horse battery' } }),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 409 && r.body.code === 'email_taken')).toHaveLength(19);
+    const { rows } = await first.database.pool.query(`SELECT count(*)::int AS n FROM es_events WHERE event_type = 'UserRegistered'`);
+    expect(rows[0].n).toBe(1);
+  });
+});

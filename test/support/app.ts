@@ -18,7 +18,7 @@ export interface TestApp {
 
 export interface TestResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read whatever the route returned
   text: string;
 }
@@ -29,8 +29,10 @@ let idempotencyCounter = 0;
  * The whole service on a fresh database and a Redis database of its own, driven in-process through Fastify's
  * `inject` (real HTTP parsing, routing, validation, filters; no socket).
  */
-export async function createTestApp(options: { redisDb: number; env?: Record<string, string> }): Promise<TestApp> {
-  const database = await createTestDatabase('api');
+export async function createTestApp(options: { redisDb: number; env?: Record<string, string>; shareDatabaseWith?: TestApp }): Promise<TestApp> {
+  // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
+  const shared = options.shareDatabaseWith?.database;
+  const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
   const redisUrl = `redis://127.0.0.1:6379/${options.redisDb}`;
   const redis = new Redis(redisUrl);
   await redis.flushdb();
