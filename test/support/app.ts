@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
@@ -12,6 +13,8 @@ export interface TestApp {
   config: AppConfig;
   database: TestDatabase;
   redis: Redis;
+  /** Log lines written by the app (only when created with `captureLogs`). */
+  logs: string[];
   request(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string>; key?: string | null }): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -25,30 +28,43 @@ export interface TestResponse {
 
 let idempotencyCounter = 0;
 
+/** The client IP every test request comes from. */
+export const TEST_CLIENT_IP = '203.0.113.77';
+
 /**
  * The whole service on a fresh database and a Redis database of its own, driven in-process through Fastify's
  * `inject` (real HTTP parsing, routing, validation, filters; no socket).
  */
-export async function createTestApp(options: { redisDb: number; env?: Record<string, string>; shareDatabaseWith?: TestApp }): Promise<TestApp> {
+export async function createTestApp(options: { redisDb: number; env?: Record<string, string>; shareDatabaseWith?: TestApp; captureLogs?: boolean }): Promise<TestApp> {
   // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
   const shared = options.shareDatabaseWith?.database;
   const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
   const redisUrl = `redis://127.0.0.1:6379/${options.redisDb}`;
   const redis = new Redis(redisUrl);
   await redis.flushdb();
-  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redisUrl, LOG_LEVEL: 'silent', ...options.env });
-  const app = await createApp(config);
+  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redisUrl, LOG_LEVEL: options.captureLogs ? 'debug' : 'silent', ...options.env });
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await createApp(config, options.captureLogs ? { logDestination } : {});
   const fastify = app.getHttpAdapter().getInstance();
   return {
     app,
     config,
     database,
     redis,
+    logs,
     async request(method, url, { body, headers = {}, key = DEV_KEY } = {}) {
       const isCommand = method !== 'GET';
       const response = await fastify.inject({
         method: method as 'GET',
         url,
+        // An end user's address, as a proxy in front of the service would forward it: personal data.
+        remoteAddress: TEST_CLIENT_IP,
         headers: {
           ...(key ? { authorization: `Bearer ${key}` } : {}),
           ...(isCommand ? { 'idempotency-key': `test-${process.pid}-${++idempotencyCounter}` } : {}),

@@ -3,16 +3,26 @@ import { randomUUID } from 'node:crypto';
 import { StandardSchemaValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { migrate } from '../../../libs/database/src';
+import { createLogger } from '../../../libs/privacy/src';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { registerCorrelationIds } from './http/correlation';
+import { requireJsonBodies } from './http/json-only';
+import { nestLogger, registerRequestLogging } from './http/request-logging';
 import { validationProblem } from './http/validation-problem';
 
 /**
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
  */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export interface AppOptions {
+  /** Where logs go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   // Migrations are idempotent and serialised by an advisory lock, so every process may run them at start.
   await migrate(config.databaseUrl);
   const adapter = new FastifyAdapter({
@@ -23,13 +33,20 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     trustProxy: config.production ? 'loopback, linklocal, uniquelocal' : true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
-    logger: config.logLevel === 'silent' ? false : ['error', 'warn'],
+    logger: config.logLevel === 'silent' ? false : nestLogger(logger),
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
+  registerRequestLogging(app.getHttpAdapter().getInstance(), logger);
+  if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
+  requireJsonBodies(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+function masterKeyIsDevelopment(config: AppConfig): boolean {
+  return !config.masterKey;
 }

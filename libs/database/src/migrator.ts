@@ -35,7 +35,7 @@ export async function migrate(target: string | Pool, directory = defaultMigratio
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(error as Error).message}`, { cause: error });
       }
       applied.push(file);
     }

@@ -51,7 +51,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         ...providers,
       ],
-      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | Function }).provide)],
+      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
     };
   }
 

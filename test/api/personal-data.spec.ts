@@ -1,0 +1,57 @@
+import { dropTemplate } from '../support/postgres';
+import { createTestApp, TEST_CLIENT_IP, type TestApp } from '../support/app';
+
+/**
+ * Personal data never reaches a log, a stream name, event metadata or plaintext event data: a whole scenario runs
+ * with logs captured at debug level, then the raw stores and the logs are searched for every plaintext value.
+ */
+describe('personal data stays sealed', () => {
+  jest.setTimeout(120_000);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ redisDb: 10, captureLogs: true });
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropTemplate();
+  });
+
+  test('a scenario leaves no plaintext email, password, hash, IP or payment reference in events, records or logs', async () => {
+    const secrets = {
+      email: 'Marie.Curie@Example.org',
+      normalisedEmail: 'marie.curie@example.org',
+      newEmail: 'marie@radium.example',
+      password: 'polonium and radium',
+      newPassword: 'nobel prize twice',
+      paymentMethodId: 'pm_SecretReference123',
+      ip: TEST_CLIENT_IP,
+    };
+    const user = await t.request('POST', '/v1/users', { body: { email: secrets.email, password: secrets.password } });
+    expect(user.status).toBe(201);
+    const userId = user.body.id as string;
+    expect((await t.request('POST', `/v1/users/${userId}/email`, { body: { email: secrets.newEmail } })).status).toBe(200);
+    expect((await t.request('POST', `/v1/users/${userId}/password`, { body: { currentPassword: secrets.password, newPassword: secrets.newPassword } })).status).toBe(204);
+    expect((await t.request('POST', `/v1/users/${userId}/password`, { body: { currentPassword: secrets.password, newPassword: 'whatever else' } })).status).toBe(401);
+    const org = await t.request('POST', '/v1/organizations', { body: { name: 'Radium Institute' }, headers: { 'x-actor-id': userId } });
+    await t.request('POST', `/v1/organizations/${org.body.id}/payment-method`, { body: { processor: 'stripe', paymentMethodId: secrets.paymentMethodId }, headers: { 'x-actor-id': userId } });
+    await t.request('POST', '/v1/users', { body: { email: secrets.normalisedEmail, password: secrets.password } }); // a 409, also logged
+
+    const { rows: events } = await t.database.pool.query(`SELECT stream_name, data::text, metadata::text FROM es_events`);
+    const { rows: records } = await t.database.pool.query(`SELECT * FROM idempotency_records`);
+    const haystacks = {
+      events: JSON.stringify(events).toLowerCase(),
+      idempotencyRecords: JSON.stringify(records).toLowerCase(),
+      logs: t.logs.join('\n').toLowerCase(),
+    };
+    expect(events.length).toBeGreaterThan(5);
+    expect(t.logs.length).toBeGreaterThan(5);
+    expect(haystacks.events).toContain('enc:v1:'); // the sealed values are there, as ciphertext
+    for (const [where, haystack] of Object.entries(haystacks)) {
+      for (const [what, value] of Object.entries(secrets)) {
+        if (where === 'idempotencyRecords' && (what === 'email' || what === 'normalisedEmail' || what === 'newEmail')) continue; // responses about the person, deleted with them
+        expect({ where, what, found: haystack.includes(value.toLowerCase()) }).toEqual({ where, what, found: false });
+      }
+      expect(haystack).not.toContain('$argon2');
+    }
+  });
+});
