@@ -10,6 +10,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { QueriesModule } from './queries/queries.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -17,7 +18,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule],
+      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule],
       controllers: [HealthController, OpenApiController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
@@ -22,6 +23,16 @@ export interface IdempotentRequest extends ContextualRequest {
   commandIdSeed?: string;
 }
 
+const RERUN_ON_REPEAT = 'accounts:rerun-on-repeat';
+const RERUN_MARKER = { $rerun: true };
+
+/**
+ * For responses that must never be stored (a new session's token): the record keeps only the request's fingerprint,
+ * and a repeat runs the command again, which gives the same answer because its ids (and the token) are derived from
+ * the request, and appends nothing because its events are already there.
+ */
+export const RerunOnRepeat = () => SetMetadata(RERUN_ON_REPEAT, true);
+
 /** HMAC key for request fingerprints: bodies hold passwords, so a plain hash would be guessable. */
 export const IDEMPOTENCY_FINGERPRINT_KEY = Symbol('IDEMPOTENCY_FINGERPRINT_KEY');
 
@@ -34,15 +45,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyStore,
     @Inject(IDEMPOTENCY_FINGERPRINT_KEY) private readonly fingerprintKey: Buffer,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<IdempotentRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(this.run(request, reply, next));
+    const rerun = this.reflector.get<boolean>(RERUN_ON_REPEAT, context.getHandler()) === true;
+    return from(this.run(request, reply, next, rerun));
   }
 
-  private async run(request: IdempotentRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+  private async run(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, rerun: boolean): Promise<unknown> {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new ProblemError('validation_failed', 'Commands need an Idempotency-Key header of 1 to 200 visible characters.', [
@@ -55,7 +68,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
 
     request.commandIdSeed = `${service}\u0000${key}\u0000${fingerprint}`;
-    const claim = await this.store.claim(service, key, fingerprint);
+    let claim = await this.store.claim(service, key, fingerprint);
+    if (claim.outcome === 'replay' && isRerunMarker(claim.response.body)) claim = { outcome: 'claimed' };
     if (claim.outcome === 'fingerprint_mismatch') {
       throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
     }
@@ -78,7 +92,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return value === undefined ? [] : [[name, String(value)]];
         }),
       );
-      await this.store.complete(service, key, { statusCode: reply.statusCode, body, headers }, request.idempotencySubject);
+      await this.store.complete(service, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers }, request.idempotencySubject);
       return body;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -101,4 +115,8 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : inner,
   );
+}
+
+function isRerunMarker(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as Record<string, unknown>).$rerun === true;
 }

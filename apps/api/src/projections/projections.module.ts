@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { EventCodec } from '../../../../libs/event-codec/src';
+import type { EventStore } from '../../../../libs/event-store/src';
+import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
+import { ProjectionsHost } from '../../../../projections/src/projections-host';
+import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
+import { SessionReader } from '../../../../projections/src/sessions/session-reader';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
+import { ProjectedEventDecoder } from './projected-event-decoder';
+
+export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');
+
+/**
+ * Runs the projectors in this process when `RUN_PROJECTORS` is true (the default for `npm start`), and gives queries
+ * what they read: the session reader, the search reader and the consistency gate.
+ */
+@Injectable()
+export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('projections');
+  host: ProjectionsHost | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly codec: EventCodec,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runProjectors) return;
+    this.host = new ProjectionsHost({
+      pool: this.pool,
+      redis: this.redis,
+      eventStore: this.eventStore,
+      decoder: new ProjectedEventDecoder(this.codec),
+      sessionIdleSeconds: this.config.sessionIdleSeconds,
+      ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
+      onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
+    });
+    // Not awaited: a long catch-up must not keep the API from answering; queries that need a position wait for it
+    // with X-Consistent-With, and readiness reports a lagging projection.
+    this.host.start().catch((error: unknown) => this.logger.error(`projections failed to start (${error instanceof Error ? `${error.name}: ${error.message}` : 'error'})`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.host?.stop();
+  }
+}
+
+@Module({
+  providers: [
+    ProjectionsLifecycle,
+    {
+      provide: ConsistencyGate,
+      inject: [PG_POOL, REDIS],
+      useFactory: (pool: Pool, redis: Redis) => new ConsistencyGate(pool, redis),
+    },
+    {
+      provide: SessionReader,
+      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig) => new SessionReader(redis, config.sessionIdleSeconds),
+    },
+    {
+      provide: SEARCH_BACKEND,
+      inject: [PG_POOL, APP_CONFIG],
+      useFactory: (pool: Pool, config: AppConfig): SearchBackend => createSearchBackend({ pool, ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}) }),
+    },
+  ],
+  exports: [ProjectionsLifecycle, ConsistencyGate, SessionReader, SEARCH_BACKEND],
+})
+export class ProjectionsModule {}
