@@ -19,6 +19,7 @@ const common = {
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
     // Pure tests: deciders and other code without I/O.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts'] },
