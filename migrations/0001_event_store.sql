@@ -46,37 +46,57 @@ DECLARE
   v_revision bigint;
   v_deleted  boolean;
   v_found    integer;
+  v_new      boolean := false;
 BEGIN
-  -- Lock the stream row first: appends to one stream are serialised, so the checks below see every earlier append.
-  SELECT s.revision, s.deleted INTO v_revision, v_deleted FROM es_streams s WHERE s.stream_name = p_stream FOR UPDATE;
-  IF NOT FOUND THEN
-    INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, -1) ON CONFLICT DO NOTHING;
+  -- A new stream (the common case for creations) is inserted with its final revision in one statement; the row
+  -- insert takes the lock that serialises appends to the stream.
+  IF p_expected_kind IN ('no_stream', 'any') THEN
+    INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, v_count - 1) ON CONFLICT DO NOTHING;
+    v_new := FOUND;
+  END IF;
+
+  IF v_new THEN
+    v_revision := -1;
+  ELSE
+    -- An existing stream: lock its row first, so the checks below see every earlier append.
     SELECT s.revision, s.deleted INTO v_revision, v_deleted FROM es_streams s WHERE s.stream_name = p_stream FOR UPDATE;
-  END IF;
-  IF v_deleted THEN
-    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'stream_deleted';
-  END IF;
-
-  -- A repeat of an earlier append (same event ids): report its result, append nothing.
-  SELECT count(*) INTO v_found FROM es_events e WHERE e.event_id = ANY (p_ids);
-  IF v_found > 0 THEN
-    IF v_found = v_count AND NOT EXISTS (
-         SELECT 1 FROM es_events e WHERE e.event_id = ANY (p_ids) AND e.stream_name <> p_stream) THEN
-      RETURN QUERY
-        SELECT 'duplicate'::text, e.stream_revision, e.transaction_id, e.global_sequence
-          FROM es_events e WHERE e.event_id = ANY (p_ids)
-         ORDER BY e.stream_revision DESC LIMIT 1;
-      RETURN;
+    IF NOT FOUND THEN
+      v_revision := -1;
+      v_deleted := false;
     END IF;
-    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'event_id_conflict';
+    IF v_deleted THEN
+      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'stream_deleted';
+    END IF;
+
+    -- A repeat of an earlier append (same event ids): report its result, append nothing.
+    SELECT count(*) INTO v_found FROM es_events e WHERE e.event_id = ANY (p_ids);
+    IF v_found > 0 THEN
+      IF v_found = v_count AND NOT EXISTS (
+           SELECT 1 FROM es_events e WHERE e.event_id = ANY (p_ids) AND e.stream_name <> p_stream) THEN
+        RETURN QUERY
+          SELECT 'duplicate'::text, e.stream_revision, e.transaction_id, e.global_sequence
+            FROM es_events e WHERE e.event_id = ANY (p_ids)
+           ORDER BY e.stream_revision DESC LIMIT 1;
+        RETURN;
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'event_id_conflict';
+    END IF;
+
+    IF (p_expected_kind = 'no_stream' AND v_revision <> -1)
+       OR (p_expected_kind = 'stream_exists' AND v_revision = -1)
+       OR (p_expected_kind = 'exact' AND v_revision <> p_expected) THEN
+      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'wrong_expected_revision', DETAIL = v_revision::text;
+    END IF;
+
+    IF v_revision = -1 THEN
+      INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, v_count - 1);
+    ELSE
+      UPDATE es_streams SET revision = v_revision + v_count WHERE stream_name = p_stream;
+    END IF;
   END IF;
 
-  IF (p_expected_kind = 'no_stream' AND v_revision <> -1)
-     OR (p_expected_kind = 'stream_exists' AND v_revision = -1)
-     OR (p_expected_kind = 'exact' AND v_revision <> p_expected) THEN
-    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'wrong_expected_revision', DETAIL = v_revision::text;
-  END IF;
-
+  -- (A new stream skipped the duplicate check: event ids already used elsewhere fail here on es_events_event_id_key,
+  -- which the adapter reports like 'event_id_conflict'. No EXCEPTION block: it would cost a subtransaction per append.)
   RETURN QUERY
     WITH inserted AS (
       INSERT INTO es_events (event_id, stream_name, stream_revision, event_type, data, metadata)
@@ -87,6 +107,5 @@ BEGIN
     )
     SELECT 'appended'::text, i.stream_revision, i.transaction_id, i.global_sequence
       FROM inserted i ORDER BY i.stream_revision DESC LIMIT 1;
-  UPDATE es_streams SET revision = v_revision + v_count WHERE stream_name = p_stream;
 END;
 $$;

@@ -19,7 +19,8 @@ export function mapAppendError(error: unknown, streamName: string, expected: Exp
     return new WrongExpectedRevisionError(streamName, expected, actual < 0n ? 'no_stream' : actual);
   }
   if (message === 'stream_deleted') return new StreamDeletedError(streamName);
-  if (message === 'event_id_conflict') {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (message === 'event_id_conflict' || (code === '23505' && constraint === 'es_events_event_id_key')) {
     return new InvalidAppendError(`some but not all of the event ids are already in the store (stream ${streamName})`);
   }
   return mapReadError(error);
