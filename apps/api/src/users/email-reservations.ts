@@ -36,13 +36,8 @@ export class EmailReservations {
     );
   }
 
-  async release(normalisedEmail: string, userId: string, reason: 'changed' | 'erased', envelope: CommandEnvelope): Promise<void> {
-    await this.aggregates.execute(
-      this.streamFor(normalisedEmail),
-      emailReservationDecider,
-      { type: 'ReleaseEmail', data: { userId, reason, now: envelope.now } },
-      envelope.forAggregates(userId),
-    );
+  async release(normalisedEmail: string, userId: string, reason: 'changed' | 'erased', envelope: CommandEnvelope, context = envelope.forAggregates(userId)): Promise<void> {
+    await this.aggregates.execute(this.streamFor(normalisedEmail), emailReservationDecider, { type: 'ReleaseEmail', data: { userId, reason, now: envelope.now } }, context);
   }
 
   /**

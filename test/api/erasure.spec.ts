@@ -1,0 +1,60 @@
+import { dropTemplate } from '../support/postgres';
+import { createTestApp, type TestApp } from '../support/app';
+
+describe('erasure (DELETE /v1/users/{id})', () => {
+  jest.setTimeout(120_000);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ redisDb: 6 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await dropTemplate();
+  });
+
+  test('refused while billing owner; then memberships, sessions, read model, search and the key go, and the address is free', async () => {
+    const email = 'Erasable.Person@example.com';
+    const person = (await t.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } })).body.id as string;
+    const other = (await t.request('POST', '/v1/users', { body: { email: 'other@example.com', password: 'correct horse battery' } })).body.id as string;
+    const owned = (await t.request('POST', '/v1/organizations', { body: { name: 'Owned' }, headers: { 'x-actor-id': person } })).body.id as string;
+    const joined = (await t.request('POST', '/v1/organizations', { body: { name: 'Joined' }, headers: { 'x-actor-id': other } })).body.id as string;
+    await t.request('POST', `/v1/organizations/${joined}/members`, { body: { userId: person, role: 'admin' }, headers: { 'x-actor-id': other } });
+    await t.request('POST', `/v1/organizations/${owned}/members`, { body: { userId: other, role: 'member' }, headers: { 'x-actor-id': person } });
+    const login = await t.request('POST', '/v1/sessions', { body: { email, password: 'correct horse battery' } });
+    const position = login.headers['x-event-position'];
+    await t.request('GET', `/v1/users/${person}`, { headers: { 'x-consistent-with': String(position) } });
+
+    const refused = await t.request('DELETE', `/v1/users/${person}`);
+    expect([refused.status, refused.body.code]).toEqual([409, 'owner_must_transfer']);
+
+    await t.request('POST', `/v1/organizations/${owned}/ownership`, { body: { newOwnerId: other }, headers: { 'x-actor-id': person } });
+    const erased = await t.request('DELETE', `/v1/users/${person}`);
+    expect(erased.status).toBe(202);
+    const after = { 'x-consistent-with': String(erased.headers['x-event-position']) };
+
+    expect((await t.request('GET', `/v1/users/${person}`, { headers: after })).status).toBe(404);
+    expect((await t.request('GET', `/v1/organizations/${joined}`, { headers: after })).body.memberCount).toBe(1);
+    expect((await t.request('GET', '/v1/sessions/current', { headers: { ...after, 'x-session-token': login.body.token } })).status).toBe(401);
+    expect((await t.request('GET', `/v1/search/users?q=erasable`, { headers: after })).body.items).toEqual([]);
+
+    // Byte by byte: no store holds the plaintext address any more.
+    const dumps = await Promise.all([
+      t.database.pool.query(`SELECT stream_name, data::text, metadata::text FROM es_events`),
+      t.database.pool.query(`SELECT * FROM users_v1`),
+      t.database.pool.query(`SELECT * FROM idempotency_records`),
+      t.database.pool.query(`SELECT * FROM projection_dead_letters`),
+      t.database.pool.query(`SELECT * FROM search_users_v1`),
+    ]);
+    const haystack = JSON.stringify(dumps.map((d) => d.rows)).toLowerCase();
+    expect(haystack).not.toContain('erasable.person');
+    const redisKeys = await t.redis.keys('*');
+    expect(JSON.stringify(await Promise.all(redisKeys.map(async (k) => ((await t.redis.type(k)) === 'string' ? t.redis.get(k) : ''))))).not.toContain('erasable');
+
+    // History still shows that things happened; the address can be registered again by a new person.
+    const { rows } = await t.database.pool.query(`SELECT count(*)::int AS n FROM es_events WHERE stream_name = $1`, [`user-${person}`]);
+    expect(rows[0].n).toBeGreaterThan(2);
+    const again = await t.request('POST', '/v1/users', { body: { email, password: 'a new person here' } });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(person);
+  });
+});
