@@ -1,1 +1,2 @@
 export { defaultMigrationsDirectory, migrate } from './migrator';
+export { inTransaction } from './transaction';

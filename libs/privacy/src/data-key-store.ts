@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { inTransaction } from '../../database/src';
 import { decrypt, encrypt } from './aes-gcm';
 import type { MasterKey } from './master-key';
 
@@ -73,18 +74,10 @@ export class DataKeyStore {
 
   /** Crypto-shredding: deletes the key and remembers that the subject was erased. */
   async destroy(subjectId: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO erased_subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING', [subjectId]);
       await client.query('DELETE FROM data_keys WHERE subject_id = $1', [subjectId]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     this.cache.delete(subjectId);
   }
 

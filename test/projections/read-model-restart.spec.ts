@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { PostgresEventStore, type NewEvent } from '../../libs/event-store/src';
+import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';
+import { PostgresProjectionSink, type PostgresProjector } from '../../projections/src/runtime/postgres-sink';
+import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
+import { type EventDecoder, ProjectionRunner } from '../../projections/src/runtime/projection-runner';
+import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+
+/** Events are stored with plain data here: the decoder has nothing to open. */
+const plainDecoder: EventDecoder = {
+  decode: async (events) => events.map((e) => ({ id: e.id, type: e.type, streamName: e.streamName, revision: e.revision, position: e.position, data: e.data as Record<string, unknown>, metadata: e.metadata })),
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const at = () => ({ occurredAt: new Date().toISOString() });
+const ev = (type: string, data: Record<string, unknown>): NewEvent => ({ id: randomUUID(), type, data, metadata: at() });
+
+/** A history with every kind of read-model change. */
+async function writeHistory(store: PostgresEventStore, organizations: number): Promise<void> {
+  for (let o = 0; o < organizations; o++) {
+    const organizationId = randomUUID();
+    const users = Array.from({ length: 6 }, () => randomUUID());
+    for (const userId of users) {
+      await store.appendToStream(`user-${userId}`, [ev('UserRegistered', { userId, email: `${userId}@example.com`, passwordHash: 'enc:v1:x', registeredAt: at().occurredAt })]);
+    }
+    await store.appendToStream(`organization-${organizationId}`, [
+      ev('OrganizationCreated', { organizationId, name: `Org ${o}`, plan: 'free', ownerId: users[0] }),
+      ev('MemberJoined', { organizationId, userId: users[0], role: 'owner', joinedAt: at().occurredAt }),
+      ...users.slice(1).map((userId) => ev('MemberJoined', { organizationId, userId, role: 'member', joinedAt: at().occurredAt })),
+      ev('MemberRoleChanged', { organizationId, userId: users[1], role: 'admin', previousRole: 'member' }),
+      ev('MemberLeft', { organizationId, userId: users[2] }),
+      ev('OrganizationRenamed', { organizationId, name: `Renamed ${o}` }),
+      ev('PlanChanged', { organizationId, plan: 'pro' }),
+    ]);
+    await store.appendToStream(`user-${users[3]}`, [ev('UserLoggedIn', { userId: users[3], sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: at().occurredAt, at: at().occurredAt })]);
+    await store.appendToStream(`user-${users[4]}`, [ev('UserErased', { userId: users[4] })]);
+  }
+}
+
+async function snapshot(database: TestDatabase, version: number) {
+  const query = async (sql: string) => (await database.pool.query(sql)).rows;
+  return {
+    users: await query(`SELECT id, email, password_hash, created_at, last_login_at, avatar_url, erased_at FROM users_v${version} ORDER BY id`),
+    organizations: await query(`SELECT id, name, plan, owner_id, member_count, logo_url FROM organizations_v${version} ORDER BY id`),
+    memberships: await query(`SELECT org_id, user_id, role, joined_at FROM memberships_v${version} ORDER BY org_id, user_id`),
+  };
+}
+
+async function runToEnd(runner: ProjectionRunner, store: PostgresEventStore, database: TestDatabase, name: string, version: number) {
+  await runner.start();
+  const head = await store.headPosition();
+  for (let i = 0; i < 600; i++) {
+    const { rows } = await database.pool.query('SELECT position_commit, position_prepare FROM projection_checkpoints WHERE projection = $1 AND version = $2', [name, version]);
+    if (rows[0]?.position_commit === head!.commit.toString() && rows[0]?.position_prepare === head!.prepare.toString()) return;
+    await sleep(50);
+  }
+  throw new Error('projection did not reach the head');
+}
+
+describe('read model projection under failure', () => {
+  jest.setTimeout(120_000);
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  beforeEach(async () => {
+    database = await createTestDatabase('proj');
+    store = new PostgresEventStore({ connectionString: database.url });
+  });
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+  afterAll(() => dropTemplate());
+
+  test('killed in the middle of a batch and restarted, it equals a fresh build from position 0', async () => {
+    await writeHistory(store, 40);
+
+    // Version 1 loses its database connection in the middle of its 4th and 9th batches (half the batch applied).
+    let batches = 0;
+    const real = new ReadModelProjector(1);
+    const dying: PostgresProjector = {
+      name: real.name,
+      version: 1,
+      createTables: (client) => real.createTables(client),
+      apply: async (client: PoolClient, events: ProjectedEvent[]) => {
+        batches++;
+        if (batches === 4 || batches === 9) {
+          await real.apply(client, events.slice(0, Math.floor(events.length / 2)));
+          await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+        }
+        await real.apply(client, events);
+      },
+    };
+    const crashing = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, dying), { maxBatchSize: 50, retryDelayMs: 50 });
+    await runToEnd(crashing, store, database, 'read_model', 1);
+    await crashing.stop();
+    expect(batches).toBeGreaterThan(9);
+
+    // Version 2 is built fresh, without failures, from position 0.
+    const fresh = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, new ReadModelProjector(2)), { maxBatchSize: 500 });
+    await runToEnd(fresh, store, database, 'read_model', 2);
+    await fresh.stop();
+
+    const [crashed, rebuilt] = [await snapshot(database, 1), await snapshot(database, 2)];
+    expect(crashed.memberships.length).toBe(40 * 5);
+    expect(crashed).toEqual(rebuilt);
+    const deadLetters = await database.pool.query('SELECT count(*)::int AS n FROM projection_dead_letters');
+    expect(deadLetters.rows[0].n).toBe(0);
+  });
+
+  test('an event it cannot apply is parked as a dead letter, and the rest of the batch lands', async () => {
+    const good = randomUUID();
+    await store.appendToStream(`user-${good}`, [ev('UserRegistered', { userId: good, email: 'good@example.com', registeredAt: at().occurredAt })]);
+    await store.appendToStream(`organization-${randomUUID()}`, [ev('OrganizationCreated', { name: 'No owner given' })]);
+    const later = randomUUID();
+    await store.appendToStream(`user-${later}`, [ev('UserRegistered', { userId: later, email: 'later@example.com', registeredAt: at().occurredAt })]);
+
+    const runner = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, new ReadModelProjector(1)));
+    await runToEnd(runner, store, database, 'read_model', 1);
+    await runner.stop();
+    const users = await database.pool.query('SELECT email FROM users_v1 ORDER BY email');
+    expect(users.rows.map((r) => r.email)).toEqual(['good@example.com', 'later@example.com']);
+    const parked = await database.pool.query('SELECT event_type, error FROM projection_dead_letters');
+    expect(parked.rows).toEqual([{ event_type: 'OrganizationCreated', error: 'MalformedEventError' }]);
+    expect(runner.current().deadLettered).toBe(1);
+  });
+});
