@@ -139,3 +139,37 @@ describe('queries, sessions and search, fed by the projectors', () => {
     expect(none.body.items.map((o: { id: string }) => o.id)).not.toContain(org.body.id);
   });
 });
+
+describe('operations', () => {
+  jest.setTimeout(60_000);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ redisDb: 5 });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('health, projection status, metrics and the OpenAPI document', async () => {
+    const created = await t.request('POST', '/v1/users', { body: { email: 'ops@example.com', password: 'correct horse battery' } });
+    await t.request('GET', `/v1/users/${created.body.id}`, { headers: { 'x-consistent-with': String(created.headers['x-event-position']) } });
+    expect((await t.request('GET', '/health/live', { key: null })).status).toBe(200);
+    const ready = await t.request('GET', '/health/ready', { key: null });
+    expect(ready.status).toBe(200);
+    expect(Object.keys(ready.body.checks).sort()).toEqual(['eventStore', 'postgres', 'projections', 'redis']);
+
+    const projections = await t.request('GET', '/v1/ops/projections');
+    expect(projections.body.items.map((p: { name: string }) => p.name).sort()).toEqual(['read_model', 'search', 'sessions']);
+    for (const item of projections.body.items) expect(item).toMatchObject({ state: 'live', deadLetters: 0, checkpoint: expect.stringMatching(/^\d+-\d+$/) });
+
+    const metrics = await t.request('GET', '/metrics');
+    expect(metrics.text).toContain('accounts_http_request_duration_seconds_bucket');
+    expect(metrics.text).toContain('accounts_events_appended_total{stream_category="user"}');
+    expect(metrics.text).toContain('accounts_projection_lag_events{projection="read_model"}');
+
+    const openApi = await t.request('GET', '/openapi.json', { key: null });
+    expect(openApi.body.openapi).toBe('3.1.0');
+    expect(Object.keys(openApi.body.paths)).toEqual(expect.arrayContaining(['/v1/users', '/v1/organizations/{id}/members', '/v1/sessions/current']));
+    expect(openApi.body.paths['/v1/users'].post.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
+  });
+});

@@ -9,6 +9,8 @@ import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { OpenApiController } from './openapi/openapi.controller';
+import { OpsHttpController } from './ops/ops.http';
+import { ProjectionsModule } from './projections/projections.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { QueriesModule } from './queries/queries.module';
 import { UsersModule } from './users/users.module';
@@ -18,8 +20,8 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule],
-      controllers: [HealthController, OpenApiController],
+      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule],
+      controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },
         { provide: APP_GUARD, useClass: ServiceKeyGuard },

@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { migrate } from '../../../libs/database/src';
 import { createLogger } from '../../../libs/privacy/src';
 import { AppModule } from './app.module';
+import { Metrics } from './metrics/metrics';
 import type { AppConfig } from './config/app-config';
 import { registerCorrelationIds } from './http/correlation';
 import { requireJsonBodies } from './http/json-only';
@@ -37,7 +38,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
-  registerRequestLogging(app.getHttpAdapter().getInstance(), logger);
+  registerRequestLogging(app.getHttpAdapter().getInstance(), logger, app.get(Metrics));
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));

@@ -32,7 +32,34 @@ export class ProjectionStatusReader {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Projections whose checkpoint lives outside PostgreSQL (sessions in Redis, search in OpenSearch). */
+  private readonly external: { name: string; checkpoint(): Promise<Position | undefined> }[] = [];
+
+  withExternal(name: string, checkpoint: () => Promise<Position | undefined>): this {
+    this.external.push({ name, checkpoint });
+    return this;
+  }
+
   async report(): Promise<ProjectionReport[]> {
+    return [...(await this.postgresReports()), ...(await Promise.all(this.external.map((projection) => this.externalReport(projection))))];
+  }
+
+  private async externalReport(projection: { name: string; checkpoint(): Promise<Position | undefined> }): Promise<ProjectionReport> {
+    const checkpoint = await projection.checkpoint();
+    return {
+      name: projection.name,
+      version: 1,
+      state: 'live',
+      paused: false,
+      checkpoint: checkpoint ? formatPosition(checkpoint) : null,
+      eventsProcessed: -1, // counted by the running projector only (see /metrics)
+      ...(await this.lag(checkpoint)),
+      deadLetters: 0,
+      updatedAt: new Date(this.now()).toISOString(),
+    };
+  }
+
+  private async postgresReports(): Promise<ProjectionReport[]> {
     const { rows } = await this.pool.query<{
       projection: string;
       version: number;

@@ -28,6 +28,12 @@ export interface Outcome<TState, TEvent> {
   alreadyApplied: boolean;
 }
 
+/** Hooks for metrics: conflicts retried, events appended. */
+export interface AggregateStoreObserver {
+  conflict?(): void;
+  appended?(streamName: string, count: number): void;
+}
+
 /** Thrown when the stream kept changing under every retry: the caller gets 409 `concurrency_conflict`. */
 export class ConcurrencyConflictError extends Error {
   readonly code = 'concurrency_conflict';
@@ -52,7 +58,7 @@ export class AggregateStore {
   constructor(
     private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
-    private readonly onConflict: () => void = () => undefined,
+    private readonly observer: AggregateStoreObserver = {},
   ) {}
 
   async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>) {
@@ -101,11 +107,12 @@ export class AggregateStore {
       const encoded = await Promise.all(decided.map((event, i) => this.codec.encode(event, ids[i] ?? uuidv7(), context.metadata)));
       try {
         const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
+        this.observer.appended?.(streamName, decided.length);
         const next = decided.reduce((current, event) => decider.evolve(current, event), state);
         return { state: next, events: decided, position: result.position, alreadyApplied: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        this.onConflict();
+        this.observer.conflict?.();
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt)); // de-synchronise racers
       }
     }

@@ -1,14 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics';
 import type { ContextualRequest } from './request-context';
 
 /**
  * One structured line per request, with its correlation id, calling service, route and timing. Headers and body go
  * through the logger's redaction (by path, then scrubbing), so keys, tokens, passwords and emails never appear.
  */
-export function registerRequestLogging(fastify: FastifyInstance, logger: Logger): void {
+export function registerRequestLogging(fastify: FastifyInstance, logger: Logger, metrics?: Metrics): void {
   fastify.addHook('onResponse', async (request: ContextualRequest, reply) => {
+    metrics?.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     logger.info(
       {
         correlationId: request.correlationId,

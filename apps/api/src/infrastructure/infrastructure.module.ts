@@ -7,6 +7,10 @@ import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check
 import { loadMasterKey } from '../../../../libs/privacy/src';
 import { openEventStore } from './open-event-store';
 import { writeSideProviders } from './write-side.providers';
+import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
+
+/** How far behind (age of the oldest unprocessed event) a live projection may be before readiness fails. */
+const PROJECTION_LAG_LIMIT_SECONDS = 60;
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from './tokens';
 
 /**
@@ -47,6 +51,16 @@ export class InfrastructureModule implements OnApplicationShutdown {
             { name: 'eventStore', check: async () => void (await eventStore.headPosition()) },
             { name: 'postgres', check: async () => void (await pool.query('select 1')) },
             { name: 'redis', check: async () => void (await redis.ping()) },
+            {
+              // A live projection that fell far behind makes the instance unready: its queries would be stale.
+              name: 'projections',
+              check: async () => {
+                const reports = (await new ProjectionStatusReader(pool, eventStore).report()).filter((report) => report.state === 'live');
+                const lagging = reports.filter((report) => report.lagSeconds > PROJECTION_LAG_LIMIT_SECONDS).map((report) => report.name);
+                if (lagging.length > 0) throw Object.assign(new Error('projections lagging'), { name: 'ProjectionsLagging' });
+                return { maxLagSeconds: Math.max(0, ...reports.map((report) => report.lagSeconds)) };
+              },
+            },
           ],
         },
         ...providers,

@@ -22,7 +22,11 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
     {
       provide: AggregateStore,
       inject: [EVENT_STORE, EventCodec, Metrics],
-      useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics) => new AggregateStore(store, codec, () => metrics.appendConflicts.inc()),
+      useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics) =>
+        new AggregateStore(store, codec, {
+          conflict: () => metrics.appendConflicts.inc(),
+          appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
+        }),
     },
     { provide: IdempotencyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
     { provide: IDEMPOTENCY_FINGERPRINT_KEY, useValue: deriveKey(masterKey, 'idempotency-fingerprint') },
