@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { Command, CommandFactory, CommandRunner } from 'nest-commander';
+import { ProjectionsStatusCommand } from './projections-status.command';
+
+/** `accounts projections <subcommand>`: what operators run against a live service's stores. */
+@Command({ name: 'projections', description: 'watch and operate the projections', subCommands: [ProjectionsStatusCommand] })
+class ProjectionsCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}
+
+@Module({ providers: [ProjectionsCommand, ...ProjectionsCommand.registerWithSubCommands()] })
+class CliModule {}
+
+void CommandFactory.run(CliModule, { logger: false, errorHandler: (error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+} });

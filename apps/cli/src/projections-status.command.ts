@@ -1,0 +1,39 @@
+import { CommandRunner, Option, SubCommand } from 'nest-commander';
+import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
+import { openCliInfrastructure } from './cli-infrastructure';
+
+/** `projections status`: each projection's state, checkpoint, lag and dead letters. */
+@SubCommand({ name: 'status', description: 'show each projection: state, checkpoint, lag in events and seconds, dead letters' })
+export class ProjectionsStatusCommand extends CommandRunner {
+  async run(_parameters: string[], options: { json?: boolean }): Promise<void> {
+    const infrastructure = openCliInfrastructure();
+    try {
+      const reports = await infrastructure.status.report();
+      process.stdout.write(options.json ? `${JSON.stringify(reports, null, 2)}\n` : formatTable(reports));
+    } finally {
+      await infrastructure.close();
+    }
+  }
+
+  @Option({ flags: '--json', description: 'print JSON instead of a table' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+export function formatTable(reports: ProjectionReport[]): string {
+  const header = ['projection', 'version', 'state', 'checkpoint', 'processed', 'lag (events)', 'lag (s)', 'dead letters'];
+  const rows = reports.map((r) => [
+    r.name,
+    String(r.version),
+    r.paused ? `${r.state} (paused)` : r.state,
+    r.checkpoint ?? '-',
+    r.eventsProcessed >= 0 ? r.eventsProcessed.toLocaleString('en-US') : '-',
+    `${r.lagEventsCapped ? '≥' : ''}${r.lagEvents.toLocaleString('en-US')}`,
+    r.lagSeconds.toFixed(1),
+    String(r.deadLetters),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
