@@ -1,18 +1,32 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { userDecider, type UserState } from '../../../../libs/domain/src';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import type { EventStore } from '../../../../libs/event-store/src';
 import { AggregateStore } from '../commands/aggregate-store';
 import { userStream } from './user-streams';
 
 /** Facts about users that other commands need ("this user exists"), read from the user's own stream. */
 @Injectable()
 export class UserLookup {
-  constructor(private readonly aggregates: AggregateStore) {}
+  constructor(
+    private readonly aggregates: AggregateStore,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
 
   async state(userId: string): Promise<UserState> {
     return (await this.aggregates.load(userStream(userId), userDecider)).state;
   }
 
+  /**
+   * Whether the user exists and is not erased: decided from the event types alone, so no personal field is
+   * decrypted (and no data key fetched) just to learn that.
+   */
   async isActive(userId: string): Promise<boolean> {
-    return (await this.state(userId)).status === 'active';
+    let active = false;
+    for (const event of await this.eventStore.readStream(userStream(userId))) {
+      if (event.type === 'UserRegistered') active = true;
+      if (event.type === 'UserErased') active = false;
+    }
+    return active;
   }
 }
