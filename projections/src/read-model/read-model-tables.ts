@@ -1,9 +1,13 @@
+import type { VersionedTables } from '../runtime/versioned-tables';
+
 /**
  * The read model's tables (../shared/seed-data-models.md), one set per projection version: `users_v1`,
  * `organizations_v1`, `memberships_v1`. Queries read the views `users`, `organizations`, `memberships`, which point
  * at the live version; a rebuild fills version N+1 beside it and swaps the views in one transaction.
  */
-export class ReadModelTables {
+export class ReadModelTables implements VersionedTables {
+  readonly liveView = 'users';
+
   constructor(readonly version: number) {}
 
   get users(): string {

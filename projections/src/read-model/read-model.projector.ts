@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { PostgresProjector } from '../runtime/postgres-sink';
+import { createVersionedTables } from '../runtime/versioned-tables';
 import { membershipKey, type MembershipRow, type OrganizationRow, ReadModelFold, type UserRow } from './read-model-fold';
 import { ReadModelTables } from './read-model-tables';
 
@@ -23,10 +24,7 @@ export class ReadModelProjector implements PostgresProjector {
   }
 
   async createTables(client: PoolClient): Promise<void> {
-    for (const statement of this.tables.createStatements()) await client.query(statement);
-    // The first version to exist becomes the live one; later versions go live only through a rebuild's swap.
-    const { rows } = await client.query(`SELECT 1 FROM pg_views WHERE viewname = 'users' AND schemaname = current_schema()`);
-    if (rows.length === 0) for (const statement of this.tables.activateStatements()) await client.query(statement);
+    await createVersionedTables(client, this.tables);
   }
 
   async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {

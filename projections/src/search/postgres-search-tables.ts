@@ -1,3 +1,4 @@
+import type { VersionedTables } from '../runtime/versioned-tables';
 import { EMAIL_WORD_SEPARATORS } from './search-query';
 
 /**
@@ -5,7 +6,9 @@ import { EMAIL_WORD_SEPARATORS } from './search-query';
  * Queries read the views `search_users` and `search_organizations`, which point at the live version; a rebuild fills
  * version N+1 beside it and swaps the views in one transaction. Needs pg_trgm (migrations/0005_search.sql).
  */
-export class SearchTables {
+export class SearchTables implements VersionedTables {
+  readonly liveView = 'search_users';
+
   constructor(readonly version: number) {}
 
   get users(): string {

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { PostgresProjector } from '../runtime/postgres-sink';
+import { createVersionedTables } from '../runtime/versioned-tables';
 import { documentKey, documentsNeedingBase, foldChanges, type DocumentWrite, type StoredDocument } from './document-fold';
 import { SearchTables } from './postgres-search-tables';
 import { MalformedSearchEventError, searchChangeFor, type SearchChange } from './search-documents';
@@ -28,10 +29,7 @@ export class PostgresSearchProjector implements PostgresProjector {
   }
 
   async createTables(client: PoolClient): Promise<void> {
-    for (const statement of this.tables.createStatements()) await client.query(statement);
-    // The first version to exist is live; later ones go live only through a rebuild's swap.
-    const { rows } = await client.query(`SELECT 1 FROM pg_views WHERE viewname = 'search_users' AND schemaname = current_schema()`);
-    if (rows.length === 0) for (const statement of this.tables.activateStatements()) await client.query(statement);
+    await createVersionedTables(client, this.tables);
   }
 
   async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {
