@@ -3,3 +3,4 @@ export * from './position';
 export * from './filter';
 export * from './errors';
 export { PostgresEventStore, createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { EsdbEventStore, createEsdbEventStore } from './esdb/esdb-event-store';
