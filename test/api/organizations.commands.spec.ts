@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { dropTemplate } from '../support/postgres';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 
-describe('organization and membership commands over HTTP', () => {
+describe.each(EVENT_STORES)('organization and membership commands over HTTP (%s)', (eventStore) => {
   jest.setTimeout(120_000);
   let t: TestApp;
   let seq = 0;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: 13 });
+    t = await createTestApp({ redisDb: 13, eventStore });
   });
   afterAll(async () => {
     await t.close();
@@ -92,8 +92,8 @@ describe('organization and membership commands over HTTP', () => {
     expect(repeat.status).toBe(201);
     expect(repeat.body).toEqual(first.body);
     expect(repeat.headers['x-event-position']).toBe(first.headers['x-event-position']);
-    const { rows } = await t.database.pool.query(`SELECT count(*)::int AS n FROM es_events WHERE stream_name = $1 AND event_type = 'MemberJoined'`, [`organization-${id}`]);
-    expect(rows[0].n).toBe(4); // owner, admin, member, and the outsider once
+    const joined = (await t.allEvents()).filter((e) => e.streamName === `organization-${id}` && e.type === 'MemberJoined');
+    expect(joined).toHaveLength(4); // owner, admin, member, and the outsider once
     const reused = await t.request('POST', `/v1/organizations/${id}/members`, { body: { userId: outsider, role: 'admin' }, headers });
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('idempotency_key_reused');
@@ -104,8 +104,9 @@ describe('organization and membership commands over HTTP', () => {
     const people = await Promise.all(Array.from({ length: 16 }, () => user()));
     const responses = await Promise.all(people.map((userId) => t.request('POST', `/v1/organizations/${id}/members`, { body: { userId, role: 'member' }, headers: as(owner) })));
     expect(responses.map((r) => r.status)).toEqual(people.map(() => 201));
-    const { rows } = await t.database.pool.query(`SELECT data->>'userId' AS user_id FROM es_events WHERE stream_name = $1 AND event_type = 'MemberJoined'`, [`organization-${id}`]);
-    const joined = rows.map((row) => row.user_id as string);
+    const joined = (await t.allEvents())
+      .filter((e) => e.streamName === `organization-${id}` && e.type === 'MemberJoined')
+      .map((e) => (e.data as { userId: string }).userId);
     expect(new Set(joined).size).toBe(joined.length);
     for (const person of people) expect(joined).toContain(person);
   });

@@ -1,15 +1,15 @@
 import { dropTemplate } from '../support/postgres';
-import { createTestApp, TEST_CLIENT_IP, type TestApp } from '../support/app';
+import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
 
 /**
  * Personal data never reaches a log, a stream name, event metadata or plaintext event data: a whole scenario runs
  * with logs captured at debug level, then the raw stores and the logs are searched for every plaintext value.
  */
-describe('personal data stays sealed', () => {
+describe.each(EVENT_STORES)('personal data stays sealed (%s)', (eventStore) => {
   jest.setTimeout(120_000);
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: 10, captureLogs: true });
+    t = await createTestApp({ redisDb: eventStore === 'esdb' ? 2 : 10, captureLogs: true, eventStore });
   });
   afterAll(async () => {
     await t.close();
@@ -36,7 +36,7 @@ describe('personal data stays sealed', () => {
     await t.request('POST', `/v1/organizations/${org.body.id}/payment-method`, { body: { processor: 'stripe', paymentMethodId: secrets.paymentMethodId }, headers: { 'x-actor-id': userId } });
     await t.request('POST', '/v1/users', { body: { email: secrets.normalisedEmail, password: secrets.password } }); // a 409, also logged
 
-    const { rows: events } = await t.database.pool.query(`SELECT stream_name, data::text, metadata::text FROM es_events`);
+    const events = (await t.allEvents()).map((e) => [e.streamName, e.data, e.metadata]);
     const { rows: records } = await t.database.pool.query(`SELECT * FROM idempotency_records`);
     const haystacks = {
       events: JSON.stringify(events).toLowerCase(),

@@ -3,6 +3,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
 import { createApp } from '../../apps/api/src/create-app';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
+import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
+import { startEsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
 /** The development key (README): every scope. */
@@ -15,6 +18,8 @@ export interface TestApp {
   redis: Redis;
   /** Log lines written by the app (only when created with `captureLogs`). */
   logs: string[];
+  /** Every event in the store, through the app's own event store (either adapter), as stored: sealed fields sealed. */
+  allEvents(): Promise<RecordedEvent[]>;
   request(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string>; key?: string | null }): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -35,14 +40,28 @@ export const TEST_CLIENT_IP = '203.0.113.77';
  * The whole service on a fresh database and a Redis database of its own, driven in-process through Fastify's
  * `inject` (real HTTP parsing, routing, validation, filters; no socket).
  */
-export async function createTestApp(options: { redisDb: number; env?: Record<string, string>; shareDatabaseWith?: TestApp; captureLogs?: boolean }): Promise<TestApp> {
+export async function createTestApp(options: {
+  redisDb: number;
+  env?: Record<string, string>;
+  shareDatabaseWith?: TestApp;
+  captureLogs?: boolean;
+  /** 'esdb': events go to an in-process EventStoreDB double instead of PostgreSQL. */
+  eventStore?: 'postgres' | 'esdb';
+}): Promise<TestApp> {
+  const esdb = options.eventStore === 'esdb' ? await startEsdbDouble() : undefined;
   // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
   const shared = options.shareDatabaseWith?.database;
   const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
   const redisUrl = `redis://127.0.0.1:6379/${options.redisDb}`;
   const redis = new Redis(redisUrl);
   await redis.flushdb();
-  const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redisUrl, LOG_LEVEL: options.captureLogs ? 'debug' : 'silent', ...options.env });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: options.captureLogs ? 'debug' : 'silent',
+    ...(esdb ? { EVENTSTORE_URL: esdb.connectionString } : {}),
+    ...options.env,
+  });
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -58,6 +77,9 @@ export async function createTestApp(options: { redisDb: number; env?: Record<str
     database,
     redis,
     logs,
+    async allEvents() {
+      return app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 1_000_000 });
+    },
     async request(method, url, { body, headers = {}, key = DEV_KEY } = {}) {
       const isCommand = method !== 'GET';
       const response = await fastify.inject({
@@ -86,6 +108,10 @@ export async function createTestApp(options: { redisDb: number; env?: Record<str
       await app.close();
       await redis.quit();
       await database.drop();
+      await esdb?.stop();
     },
   };
 }
+
+/** The event stores every HTTP suite runs against. */
+export const EVENT_STORES = ['postgres', 'esdb'] as const;
