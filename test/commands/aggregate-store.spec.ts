@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { organizationDecider } from '../../libs/domain/src';
+import { EventCodec } from '../../libs/event-codec/src';
+import { type EventStore, PostgresEventStore, WrongExpectedRevisionError } from '../../libs/event-store/src';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { AggregateStore, ConcurrencyConflictError } from '../../apps/api/src/commands/aggregate-store';
+import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+
+describe('aggregate store', () => {
+  jest.setTimeout(60_000);
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let codec: EventCodec;
+  beforeAll(async () => {
+    database = await createTestDatabase('agg');
+    store = new PostgresEventStore({ connectionString: database.url });
+    codec = new EventCodec(new FieldSealer(new DataKeyStore(database.pool, masterKeyFrom(randomBytes(32)))));
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+    await dropTemplate();
+  });
+
+  const context = { metadata: { occurredAt: new Date().toISOString(), service: 'test' } };
+  const create = (organizationId: string, actorId: string) =>
+    ({ type: 'CreateOrganization', data: { organizationId, name: 'Acme', actorId, actorExists: true, now: context.metadata.occurredAt } }) as const;
+
+  test('a stream that keeps changing under every retry ends in concurrency_conflict, having appended nothing', async () => {
+    let attempts = 0;
+    const alwaysLosing: EventStore = Object.assign(Object.create(store) as EventStore, {
+      appendToStream: async (streamName: string) => {
+        attempts++;
+        throw new WrongExpectedRevisionError(streamName, 'no_stream', 3n);
+      },
+    });
+    const conflicts: number[] = [];
+    const aggregates = new AggregateStore(alwaysLosing, codec, { conflict: () => conflicts.push(1) });
+    const id = crypto.randomUUID();
+    await expect(aggregates.execute(`organization-${id}`, organizationDecider, create(id, crypto.randomUUID()), context)).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    expect(attempts).toBeGreaterThan(1);
+    expect(conflicts).toHaveLength(attempts);
+    expect(await store.readStream(`organization-${id}`)).toEqual([]);
+  });
+
+  test('two processes racing on one stream: the loser retries with fresh state and the rules still hold', async () => {
+    const id = crypto.randomUUID();
+    const owner = crypto.randomUUID();
+    const [first, second] = [new AggregateStore(store, codec), new AggregateStore(store, codec)];
+    await first.execute(`organization-${id}`, organizationDecider, create(id, owner), context);
+    const people = Array.from({ length: 12 }, () => crypto.randomUUID());
+    await Promise.all(
+      people.map((userId, i) =>
+        (i % 2 ? first : second).execute(
+          `organization-${id}`,
+          organizationDecider,
+          { type: 'AddMember', data: { userId, role: 'member', userExists: true, actorId: owner, now: context.metadata.occurredAt } },
+          context,
+        ),
+      ),
+    );
+    const { state } = await first.load(`organization-${id}`, organizationDecider);
+    expect(state.status === 'active' && Object.keys(state.members).sort()).toEqual([owner, ...people].sort());
+  });
+});
