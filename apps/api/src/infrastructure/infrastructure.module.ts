@@ -11,7 +11,8 @@ import { ProjectionStatusReader } from '../../../../projections/src/ops/projecti
 
 /** How far behind (age of the oldest unprocessed event) a live projection may be before readiness fails. */
 const PROJECTION_LAG_LIMIT_SECONDS = 60;
-import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from './tokens';
+import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
+import { APP_CONFIG, EVENT_STORE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
 
 /**
  * The service's connections, made once per process from the configuration, and closed on shutdown.
@@ -23,6 +24,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(READ_MODEL_DB) private readonly readModel: DatabasePool,
   ) {}
 
   static forConfig(config: AppConfig): DynamicModule {
@@ -44,6 +46,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: () => new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }),
         },
         { provide: EVENT_STORE, useFactory: (pool: Pool) => openEventStore(config, pool), inject: [PG_POOL] },
+        { provide: READ_MODEL_DB, useFactory: () => createSlonikPool(config.databaseUrl, { maximumPoolSize: 10 }) },
         {
           provide: READINESS_CHECKS,
           inject: [EVENT_STORE, PG_POOL, REDIS],
@@ -65,11 +68,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         ...providers,
       ],
-      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
+      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READ_MODEL_DB, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.eventStore.close(), this.pool.end(), this.redis.quit()]);
+    await Promise.allSettled([this.eventStore.close(), this.pool.end(), this.redis.quit(), this.readModel.end()]);
   }
 }

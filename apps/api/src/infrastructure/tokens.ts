@@ -4,3 +4,5 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const PG_POOL = Symbol('PG_POOL');
 export const REDIS = Symbol('REDIS');
 export const MASTER_KEY = Symbol('MASTER_KEY');
+/** Slonik pool: typed read-model queries (rows checked against zod schemas). */
+export const READ_MODEL_DB = Symbol('READ_MODEL_DB');

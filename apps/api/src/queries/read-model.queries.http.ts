@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import type { Pool } from 'pg';
+import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { DomainError, normaliseEmail } from '../../../../libs/domain/src';
 import { RequiresScope } from '../auth/requires-scope.decorator';
 import { ProblemError } from '../http/problem';
-import { PG_POOL } from '../infrastructure/tokens';
+import { READ_MODEL_DB } from '../infrastructure/tokens';
 import { Documented } from '../openapi/documented.decorator';
 import { ReadsFrom } from './consistent-with';
 
@@ -14,19 +14,23 @@ const MembersQuery = z.strictObject({
 });
 const UserByEmailQuery = z.strictObject({ email: z.string().min(1).max(1024) });
 
-interface UserRow {
-  id: string;
-  email: string;
-  created_at: Date;
-  last_login_at: Date | null;
-  avatar_url: string | null;
-}
+// Rows as the read model holds them; slonik checks each row against its schema. Timestamps arrive as epoch ms.
+const UserRow = z.object({
+  id: z.string(),
+  email: z.string().nullable(),
+  created_at: z.number(),
+  last_login_at: z.number().nullable(),
+  avatar_url: z.string().nullable(),
+});
+const MembershipOfUser = z.object({ org_id: z.string(), role: z.string(), joined_at: z.number() });
+const OrganizationRow = z.object({ id: z.string(), name: z.string(), plan: z.string(), owner_id: z.string(), member_count: z.number(), logo_url: z.string().nullable() });
+const MemberRow = z.object({ user_id: z.string(), email: z.string().nullable(), role: z.string(), joined_at: z.number() });
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
 
 /** Cursor for member pages: the last item's (joinedAt, userId), opaque to callers. */
-function encodeCursor(joinedAt: Date, userId: string): string {
-  return Buffer.from(JSON.stringify([joinedAt.toISOString(), userId])).toString('base64url');
+function encodeCursor(joinedAt: number, userId: string): string {
+  return Buffer.from(JSON.stringify([new Date(joinedAt).toISOString(), userId])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
@@ -39,43 +43,39 @@ function decodeCursor(cursor: string): [string, string] {
   throw new ProblemError('validation_failed', 'The cursor is not one this service returned.', [{ field: 'cursor', message: 'invalid cursor' }]);
 }
 
-/** Queries of the PostgreSQL read model (the views `users`, `organizations`, `memberships`). */
+/** Queries of the PostgreSQL read model (the views `users`, `organizations`, `memberships`), through slonik. */
 @Controller('v1')
 @RequiresScope('queries')
 export class ReadModelQueriesHttpController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(READ_MODEL_DB) private readonly db: DatabasePool) {}
 
   @Get('users/:id')
   @ReadsFrom('read_model')
   @Documented({ summary: 'A user with their memberships', errors: ['user_not_found', 'projection_lagging'] })
   async user(@Param('id', new ParseUUIDPipe()) id: string) {
-    const { rows } = await this.pool.query<UserRow>(
-      'SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE id = $1 AND erased_at IS NULL',
-      [id.toLowerCase()],
+    const row = await this.db.maybeOne(
+      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE id = ${id.toLowerCase()} AND erased_at IS NULL`,
     );
-    return this.withMemberships(rows[0]);
+    return this.withMemberships(row);
   }
 
   @Get('users')
   @ReadsFrom('read_model')
   @Documented({ summary: 'The user with this email (normalised)', query: UserByEmailQuery, errors: ['user_not_found', 'projection_lagging'] })
   async userByEmail(@Query({ schema: UserByEmailQuery }) query: z.infer<typeof UserByEmailQuery>) {
-    const { rows } = await this.pool.query<UserRow>(
-      'SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE email = $1 AND erased_at IS NULL',
-      [normaliseEmail(query.email)],
+    const row = await this.db.maybeOne(
+      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE email = ${normaliseEmail(query.email)} AND erased_at IS NULL`,
     );
-    return this.withMemberships(rows[0]);
+    return this.withMemberships(row);
   }
 
   @Get('organizations/:id')
   @ReadsFrom('read_model')
   @Documented({ summary: 'An organization', errors: ['organization_not_found', 'projection_lagging'] })
   async organization(@Param('id', new ParseUUIDPipe()) id: string) {
-    const { rows } = await this.pool.query<{ id: string; name: string; plan: string; owner_id: string; member_count: number; logo_url: string | null }>(
-      'SELECT id, name, plan, owner_id, member_count, logo_url FROM organizations WHERE id = $1',
-      [id.toLowerCase()],
+    const row = await this.db.maybeOne(
+      sql.type(OrganizationRow)`SELECT id, name, plan, owner_id, member_count, logo_url FROM organizations WHERE id = ${id.toLowerCase()}`,
     );
-    const row = rows[0];
     if (!row) throw new DomainError('organization_not_found', 'No such organization.');
     return { id: row.id, name: row.name, plan: row.plan, ownerId: row.owner_id, memberCount: row.member_count, logoUrl: row.logo_url };
   }
@@ -86,31 +86,29 @@ export class ReadModelQueriesHttpController {
   async members(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: MembersQuery }) query: z.infer<typeof MembersQuery>) {
     const organizationId = id.toLowerCase();
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const { rows } = await this.pool.query<{ user_id: string; email: string | null; role: string; joined_at: Date; exists: boolean }>(
-      `SELECT m.user_id, u.email, m.role, m.joined_at
-         FROM memberships m LEFT JOIN users u ON u.id = m.user_id
-        WHERE m.org_id = $1 ${after ? 'AND (m.joined_at, m.user_id) > ($3::timestamptz, $4::uuid)' : ''}
-        ORDER BY m.joined_at, m.user_id
-        LIMIT $2`,
-      [organizationId, query.limit + 1, ...(after ?? [])],
-    );
+    const rows = await this.db.any(sql.type(MemberRow)`
+      SELECT m.user_id, u.email, m.role, m.joined_at
+        FROM memberships m LEFT JOIN users u ON u.id = m.user_id
+       WHERE m.org_id = ${organizationId}
+         ${after ? sql.fragment`AND (m.joined_at, m.user_id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql.fragment``}
+       ORDER BY m.joined_at, m.user_id
+       LIMIT ${query.limit + 1}`);
     if (rows.length === 0 && !after) {
-      const exists = await this.pool.query('SELECT 1 FROM organizations WHERE id = $1', [organizationId]);
-      if (exists.rowCount === 0) throw new DomainError('organization_not_found', 'No such organization.');
+      const exists = await this.db.exists(sql.unsafe`SELECT 1 FROM organizations WHERE id = ${organizationId}`);
+      if (!exists) throw new DomainError('organization_not_found', 'No such organization.');
     }
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => ({ userId: row.user_id, email: row.email, role: row.role, joinedAt: row.joined_at.toISOString() })),
+      items: page.map((row) => ({ userId: row.user_id, email: row.email, role: row.role, joinedAt: iso(row.joined_at) })),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.joined_at, last.user_id) : null,
     };
   }
 
-  private async withMemberships(row: UserRow | undefined) {
+  private async withMemberships(row: z.infer<typeof UserRow> | null) {
     if (!row) throw new DomainError('user_not_found', 'No such user.');
-    const { rows } = await this.pool.query<{ org_id: string; role: string; joined_at: Date }>(
-      'SELECT org_id, role, joined_at FROM memberships WHERE user_id = $1 ORDER BY joined_at, org_id',
-      [row.id],
+    const memberships = await this.db.any(
+      sql.type(MembershipOfUser)`SELECT org_id, role, joined_at FROM memberships WHERE user_id = ${row.id} ORDER BY joined_at, org_id`,
     );
     return {
       id: row.id,
@@ -118,7 +116,7 @@ export class ReadModelQueriesHttpController {
       createdAt: iso(row.created_at),
       lastLoginAt: iso(row.last_login_at),
       avatarUrl: row.avatar_url,
-      memberships: rows.map((m) => ({ organizationId: m.org_id, role: m.role, joinedAt: m.joined_at.toISOString() })),
+      memberships: memberships.map((m) => ({ organizationId: m.org_id, role: m.role, joinedAt: iso(m.joined_at) })),
     };
   }
 }
