@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { EventStore } from '../../libs/event-store/src';
 import { ReadModelProjector } from './read-model/read-model.projector';
+import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
 import { type EventDecoder, ProjectionRunner, type ProjectionStatus } from './runtime/projection-runner';
 import type { ProjectionSink } from './runtime/projection-sink';
@@ -27,10 +28,20 @@ export class ProjectionsHost {
   readonly search: SearchBackend;
 
   constructor(private readonly config: ProjectionsHostConfig) {
-    this.search = createSearchBackend({ pool: config.pool, openSearchUrl: config.openSearchUrl });
+    const deadLetters = new DeadLetterRecorder(config.pool);
+    this.search = createSearchBackend({
+      pool: config.pool,
+      openSearchUrl: config.openSearchUrl,
+      openSearch: {
+        onDeadLetter: (letter) =>
+          void deadLetters
+            .record({ projection: 'search', version: 1, event: { id: letter.eventId, type: letter.eventType, streamName: letter.streamName, position: { commit: 0n, prepare: 0n } }, reason: letter.reason })
+            .catch((error: unknown) => config.onError?.('search', error)),
+      },
+    });
     const sinks: ProjectionSink[] = [
       new PostgresProjectionSink(config.pool, new ReadModelProjector()),
-      new RedisSessionsSink(config.redis, { version: 1, idleSeconds: config.sessionIdleSeconds }),
+      new RedisSessionsSink(config.redis, { version: 1, idleSeconds: config.sessionIdleSeconds, deadLetters }),
       this.search.sink,
     ];
     this.runners = sinks.map(

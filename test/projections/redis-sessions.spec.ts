@@ -4,6 +4,8 @@ import type { ProjectedEvent } from '../../projections/src/runtime/projected-eve
 import { RedisSessionsSink } from '../../projections/src/sessions/redis-sessions.sink';
 import { SessionReader } from '../../projections/src/sessions/session-reader';
 import { SessionKeys } from '../../projections/src/sessions/session-keys';
+import { DeadLetterRecorder } from '../../projections/src/runtime/dead-letters';
+import { createTestDatabase, dropTemplate } from '../support/postgres';
 
 // Redis database 11 belongs to this file (each test file that touches Redis takes its own number).
 const REDIS_URL = 'redis://127.0.0.1:6379/11';
@@ -152,8 +154,9 @@ describe('sessions projection in Redis', () => {
     expect(await first.readCheckpoint()).toEqual(a.event.position);
   });
 
-  test('an unreadable event is counted as a dead letter and the rest of the batch applies', async () => {
-    const sink = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60 });
+  test('an unreadable event is parked in the dead-letter table and the rest of the batch applies', async () => {
+    const database = await createTestDatabase('sess');
+    const sink = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60, deadLetters: new DeadLetterRecorder(database.pool) });
     await sink.prepare();
     await sink.readCheckpoint();
     const good = login(randomUUID());
@@ -161,5 +164,9 @@ describe('sessions projection in Redis', () => {
     const result = await sink.applyBatch([bad, good.event], good.event.position);
     expect(result.deadLettered).toBe(1);
     expect(await new SessionReader(redis, 60).validate(good.tokenHash)).toBeDefined();
+    const parked = await database.pool.query('SELECT projection, event_id, error FROM projection_dead_letters');
+    expect(parked.rows).toEqual([{ projection: 'sessions', event_id: bad.id, error: 'MalformedSessionEvent' }]);
+    await database.drop();
+    await dropTemplate();
   });
 });

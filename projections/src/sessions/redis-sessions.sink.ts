@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type EventFilter, formatPosition, parsePosition, type Position } from '../../../libs/event-store/src';
+import type { DeadLetterRecorder } from '../runtime/dead-letters';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';
 import { APPLY_SESSION_BATCH } from './session-scripts';
@@ -10,12 +11,13 @@ export interface RedisSessionsOptions {
   version: number;
   idleSeconds: number;
   now?: () => number;
+  /** Where unreadable events are parked (the PostgreSQL dead-letter table); without it they are only counted. */
+  deadLetters?: DeadLetterRecorder;
 }
 
 /**
  * The sessions projection: Redis keys with TTLs, written by one Lua script per batch together with the checkpoint.
- * Events it cannot read (malformed data) are skipped and counted as dead letters; Redis has no table for them, so
- * the count is reported and the operator's `projections status` shows it.
+ * Events it cannot read (malformed data) are skipped and parked in PostgreSQL's dead-letter table.
  */
 export class RedisSessionsSink implements ProjectionSink {
   readonly name = 'sessions';
@@ -47,8 +49,10 @@ export class RedisSessionsSink implements ProjectionSink {
     let deadLettered = 0;
     for (const event of events) {
       const operation = sessionOperation(event);
-      if (operation === 'invalid') deadLettered++;
-      else if (operation) operations.push(operation);
+      if (operation === 'invalid') {
+        deadLettered++;
+        await this.options.deadLetters?.record({ projection: this.name, version: this.options.version, event, reason: 'MalformedSessionEvent' });
+      } else if (operation) operations.push(operation);
     }
     const next = formatPosition(checkpoint);
     const now = this.options.now?.() ?? Date.now();
