@@ -46,29 +46,25 @@ DECLARE
   v_revision bigint;
   v_deleted  boolean;
   v_found    integer;
-  v_new      boolean := false;
 BEGIN
-  -- A new stream (the common case for creations) is inserted with its final revision in one statement; the row
-  -- insert takes the lock that serialises appends to the stream.
-  IF p_expected_kind IN ('no_stream', 'any') THEN
-    INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, v_count - 1) ON CONFLICT DO NOTHING;
-    v_new := FOUND;
+  -- Serialise appends to this stream with an advisory lock, which (unlike a row lock) does not assign a transaction
+  -- id: the id is assigned by the first write below, after the lock is held. So a later append to the same stream
+  -- always has a later transaction id, and $all's (transaction id, sequence) order keeps each stream in revision
+  -- order. (A row lock or an INSERT ... ON CONFLICT takes its id before waiting, so a waiter could end up ordered
+  -- before the append it waited for.) Hash collisions only serialise two unrelated streams now and then.
+  PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
+
+  SELECT s.revision, s.deleted INTO v_revision, v_deleted FROM es_streams s WHERE s.stream_name = p_stream;
+  IF NOT FOUND THEN
+    v_revision := -1;
+    v_deleted := false;
+  END IF;
+  IF v_deleted THEN
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'stream_deleted';
   END IF;
 
-  IF v_new THEN
-    v_revision := -1;
-  ELSE
-    -- An existing stream: lock its row first, so the checks below see every earlier append.
-    SELECT s.revision, s.deleted INTO v_revision, v_deleted FROM es_streams s WHERE s.stream_name = p_stream FOR UPDATE;
-    IF NOT FOUND THEN
-      v_revision := -1;
-      v_deleted := false;
-    END IF;
-    IF v_deleted THEN
-      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'stream_deleted';
-    END IF;
-
-    -- A repeat of an earlier append (same event ids): report its result, append nothing.
+  -- A repeat of an earlier append (same event ids): report its result, append nothing.
+  IF v_revision >= 0 THEN
     SELECT count(*) INTO v_found FROM es_events e WHERE e.event_id = ANY (p_ids);
     IF v_found > 0 THEN
       IF v_found = v_count AND NOT EXISTS (
@@ -81,21 +77,21 @@ BEGIN
       END IF;
       RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'event_id_conflict';
     END IF;
-
-    IF (p_expected_kind = 'no_stream' AND v_revision <> -1)
-       OR (p_expected_kind = 'stream_exists' AND v_revision = -1)
-       OR (p_expected_kind = 'exact' AND v_revision <> p_expected) THEN
-      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'wrong_expected_revision', DETAIL = v_revision::text;
-    END IF;
-
-    IF v_revision = -1 THEN
-      INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, v_count - 1);
-    ELSE
-      UPDATE es_streams SET revision = v_revision + v_count WHERE stream_name = p_stream;
-    END IF;
   END IF;
 
-  -- (A new stream skipped the duplicate check: event ids already used elsewhere fail here on es_events_event_id_key,
+  IF (p_expected_kind = 'no_stream' AND v_revision <> -1)
+     OR (p_expected_kind = 'stream_exists' AND v_revision = -1)
+     OR (p_expected_kind = 'exact' AND v_revision <> p_expected) THEN
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'wrong_expected_revision', DETAIL = v_revision::text;
+  END IF;
+
+  IF v_revision = -1 THEN
+    INSERT INTO es_streams (stream_name, revision) VALUES (p_stream, v_count - 1);
+  ELSE
+    UPDATE es_streams SET revision = v_revision + v_count WHERE stream_name = p_stream;
+  END IF;
+
+  -- (A new stream skips the duplicate check: event ids already used elsewhere fail here on es_events_event_id_key,
   -- which the adapter reports like 'event_id_conflict'. No EXCEPTION block: it would cost a subtransaction per append.)
   RETURN QUERY
     WITH inserted AS (

@@ -53,6 +53,21 @@ describe('PostgreSQL event store: positions under concurrent transactions', () =
     await subscription.stop();
   });
 
+  test('under contention on a few streams, $all keeps every stream in revision order', async () => {
+    const streams = Array.from({ length: 3 }, () => `hot-${randomUUID()}`);
+    const writers = Array.from({ length: 16 }, () => new PostgresEventStore({ connectionString: database.url, poolConfig: { max: 1 } }));
+    await Promise.all(writers.map(async (writer, w) => {
+      for (let i = 0; i < 120; i++) await writer.appendToStream(streams[(i + w) % streams.length]!, [newEvent('Hot')]);
+    }));
+    await Promise.all(writers.map((writer) => writer.close()));
+    const all = await store.readAll({ maxCount: 10_000 });
+    expect(all).toHaveLength(16 * 120);
+    for (const stream of streams) {
+      const revisions = all.filter((e) => e.streamName === stream).map((e) => e.revision);
+      expect(revisions).toEqual(revisions.map((_, i) => BigInt(i)));
+    }
+  });
+
   test('a subscriber survives its connections being killed, and resumes without loss or repeats', async () => {
     const seen: string[] = [];
     const subscription = store.subscribeToAll({ maxBatchSize: 50, handle: async ({ events }) => void seen.push(...events.map((e) => e.id)) });

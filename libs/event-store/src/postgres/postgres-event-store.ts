@@ -113,16 +113,17 @@ export class PostgresEventStore implements EventStore {
 
   async deleteStream(streamName: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     const expected = options.expectedRevision ?? 'any';
-    // An empty append checks the expected revision under the stream's lock, then the stream is marked deleted.
+    // The expected revision is checked under the stream's lock, then the stream is marked deleted.
     const client = await this.pool.connect().catch((error: unknown) => {
       throw mapReadError(error);
     });
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ revision: string; deleted: boolean }>(
-        'SELECT revision, deleted FROM es_streams WHERE stream_name = $1 FOR UPDATE',
-        [streamName],
-      );
+      // The same per-stream lock as es_append (see 0001_event_store.sql).
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamName]);
+      const { rows } = await client.query<{ revision: string; deleted: boolean }>('SELECT revision, deleted FROM es_streams WHERE stream_name = $1', [
+        streamName,
+      ]);
       const current = rows[0];
       if (current?.deleted) throw new StreamDeletedError(streamName);
       const actual = current ? BigInt(current.revision) : -1n;
