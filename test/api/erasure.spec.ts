@@ -55,5 +55,12 @@ describe.each(EVENT_STORES)('erasure (DELETE /v1/users/{id}) (%s)', (eventStore)
     const again = await t.request('POST', '/v1/users', { body: { email, password: 'a new person here' } });
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(person);
+
+    // A service still naming the erased person as its actor: the rules answer (404), and where a command needs no
+    // actor it goes through without recording anything of theirs (their key is gone, their address is not kept).
+    const ghost = await t.request('POST', '/v1/organizations', { body: { name: 'Ghost' }, headers: { 'x-actor-id': person } });
+    expect([ghost.status, ghost.body.code]).toEqual([404, 'user_not_found']);
+    const actedFor = await t.request('POST', '/v1/users', { body: { email: 'someone.else@example.com', password: 'correct horse battery' }, headers: { 'x-actor-id': person } });
+    expect(actedFor.status).toBe(201);
   });
 });

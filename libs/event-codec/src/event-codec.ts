@@ -1,6 +1,6 @@
 import { personalDataOf, schemaVersionOf, upcast } from '../../domain/src';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../../event-store/src';
-import { type FieldSealer, openEventData, sealEventData } from '../../privacy/src';
+import { type FieldSealer, openEventData, sealEventData, SubjectErasedError } from '../../privacy/src';
 
 /** A domain event on its way in or out of the store: plain data, personal fields in plaintext. */
 export interface PlainEvent {
@@ -38,8 +38,13 @@ export class EventCodec {
     const { clientIp, ...rest } = metadata;
     const stored: EventMetadata = { ...rest, schemaVersion: schemaVersionOf(event.type) };
     if (clientIp) {
-      stored.clientIp = await this.sealer.seal(clientIp.subjectId, clientIp.ip);
-      stored.clientIpSubject = clientIp.subjectId;
+      try {
+        stored.clientIp = await this.sealer.seal(clientIp.subjectId, clientIp.ip);
+        stored.clientIpSubject = clientIp.subjectId;
+      } catch (error) {
+        // The person the address belongs to was erased: nothing of theirs may be stored, so the address is left out.
+        if (!(error instanceof SubjectErasedError)) throw error;
+      }
     }
     return { id, type: event.type, data: await sealEventData(event.data, personalDataOf(event.type), this.sealer), metadata: stored };
   }
