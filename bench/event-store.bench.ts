@@ -1,9 +1,10 @@
 /**
  * Event store benchmark (`npm run bench:event-store`): durable single-event appends per second with 1 and 16
  * concurrent writers, against plain single-row INSERT commits of the same rows (the machine's limit for durable
- * commits), and the catch-up read rate of $all.
+ * commits) and against @event-driven-io/emmett-postgresql on the same database, and the catch-up read rate of $all.
  */
 import { randomUUID } from 'node:crypto';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { Pool } from 'pg';
 import { PostgresEventStore } from '../libs/event-store/src';
 import { createTestDatabase } from '../test/support/postgres';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore({ pool });
   await pool.query(`CREATE TABLE plain_events (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, stream_name text NOT NULL,
     stream_revision bigint NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+  const emmett = getPostgreSQLEventStore(database.url);
   const figures: Figure[] = [];
   try {
     for (const writers of [1, 16] as const) {
@@ -56,12 +58,22 @@ async function main(): Promise<void> {
           ]);
         }),
       );
+      const peer = await repeat(RUNS, () =>
+        concurrently(writers, total, () => emmett.appendToStream(`bench-${randomUUID()}`, [{ type: 'BenchmarkHappened', data: event().data }])),
+      );
       figures.push({
         name: `appends/s, ${writers} writer${writers > 1 ? 's' : ''} (single-event commits)`,
         unit: 'events/s',
         runs: ours,
         median: median(ours),
         peer: { name: 'plain INSERT', median: median(plain), ratio: median(ours) / median(plain) },
+      });
+      figures.push({
+        name: `  the same, ours against emmett-postgresql`,
+        unit: 'events/s',
+        runs: ours,
+        median: median(ours),
+        peer: { name: 'emmett-postgresql', median: median(peer), ratio: median(ours) / median(peer) },
       });
     }
 
@@ -86,6 +98,7 @@ async function main(): Promise<void> {
     printTable('PostgreSQL event store', figures);
     console.log(`results: ${writeResults('event-store', figures)}`);
   } finally {
+    await emmett.close();
     await store.close();
     await pool.end();
     await database.drop();
