@@ -1,20 +1,6 @@
-import {
-  BACKWARDS,
-  END,
-  EventStoreDBClient,
-  FORWARDS,
-  jsonEvent,
-  START,
-  StreamNotFoundError,
-  type ReadRevision,
-  type ResolvedEvent,
-  streamNameFilter,
-  eventTypeFilter,
-} from '@eventstore/db-client';
-import { EventStoreUnavailableError } from '../errors';
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, StreamNotFoundError } from '@eventstore/db-client';
 import type {
   AppendResult,
-  EventMetadata,
   EventStore,
   ExpectedRevision,
   NewEvent,
@@ -24,16 +10,22 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from '../event-store.port';
-import { type EventFilter, matchesFilter } from '../filter';
+import { matchesFilter } from '../filter';
 import { comparePositions, type Position } from '../position';
-import { isConnectionError, mapEsdbError } from './esdb-errors';
+import { mapEsdbError } from './esdb-errors';
+import { toEventData, toRecordedEvent } from './esdb-events';
+import { toClientExpectedRevision } from './esdb-expected-revision';
+import { EsdbSubscription } from './esdb-subscription';
 
-type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | bigint;
+/** Same default as the PostgreSQL adapter: a read without maxCount is a page, not the whole store. */
+const DEFAULT_READ_COUNT = 4096;
+/** Events fetched per round trip when reading $all, which the client reads without a filter. */
+const READ_ALL_PAGE = 512;
 
 /** EventStoreDB (or KurrentDB) behind the port, through `@eventstore/db-client`. Chosen when EVENTSTORE_URL is set. */
 export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
-  private closed: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(connectionString: string) {
     this.client = EventStoreDBClient.connectionString(connectionString);
@@ -42,11 +34,10 @@ export class EsdbEventStore implements EventStore {
   async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     try {
-      const result = await this.client.appendToStream(
-        streamName,
-        events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data as never, metadata: event.metadata as never })),
-        { expectedRevision: expected as ExpectedVersion },
-      );
+      const result = await this.client.appendToStream(streamName, events.map(toEventData), {
+        expectedRevision: toClientExpectedRevision(expected),
+      });
+      // Servers before 20.6 left the position out; the port needs it (and no supported server omits it).
       if (!result.position) throw new Error('EventStoreDB returned no position for an append');
       return { nextExpectedRevision: result.nextExpectedRevision, position: result.position };
     } catch (error) {
@@ -56,13 +47,12 @@ export class EsdbEventStore implements EventStore {
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const fromRevision: ReadRevision = options.fromRevision ?? (backwards ? END : START);
     const events: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(streamName, {
         direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision,
-        ...(options.maxCount !== undefined ? { maxCount: BigInt(options.maxCount) } : {}),
+        fromRevision: options.fromRevision ?? (backwards ? END : START),
+        maxCount: BigInt(options.maxCount ?? DEFAULT_READ_COUNT),
       })) {
         const event = toRecordedEvent(resolved);
         if (event) events.push(event);
@@ -74,34 +64,39 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  /**
+   * The client (6.x) reads $all without a server-side filter, and a read from a position includes it: so page
+   * through $all, drop what is at or beyond `from`, filter here (system events too), until maxCount events match.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const wanted = options.maxCount ?? 4096;
+    const wanted = options.maxCount ?? DEFAULT_READ_COUNT;
     const events: RecordedEvent[] = [];
     let from: Position | undefined = options.from;
-    // The client reads $all without filters, and its position is inclusive: page, skip the start, filter here.
-    for (;;) {
-      const page: RecordedEvent[] = [];
+    while (events.length < wanted) {
+      let scanned = 0;
+      let last: Position | undefined;
       try {
         for await (const resolved of this.client.readAll({
           direction: backwards ? BACKWARDS : FORWARDS,
           fromPosition: from ?? (backwards ? END : START),
-          maxCount: 512,
+          maxCount: READ_ALL_PAGE,
         })) {
+          scanned++;
+          const position = resolved.event?.position;
+          if (!position || (from && (backwards ? comparePositions(position, from) >= 0 : comparePositions(position, from) <= 0))) continue;
+          // Paging follows raw positions, so a page of nothing but system events does not end the read early.
+          last = position;
           const event = toRecordedEvent(resolved);
-          if (event) page.push(event);
+          if (event && matchesFilter(options.filter, event) && events.length < wanted) events.push(event);
         }
       } catch (error) {
         throw mapEsdbError(error, '$all');
       }
-      const fresh = from ? page.filter((event) => (backwards ? comparePositions(event.position, from!) < 0 : comparePositions(event.position, from!) > 0)) : page;
-      for (const event of fresh) {
-        if (matchesFilter(options.filter, event)) events.push(event);
-        if (events.length >= wanted) return events;
-      }
-      if (fresh.length === 0) return events;
-      from = fresh[fresh.length - 1]!.position;
+      if (!last || scanned < READ_ALL_PAGE) return events;
+      from = last;
     }
+    return events;
   }
 
   async headPosition(): Promise<Position | undefined> {
@@ -110,139 +105,26 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
-    return new EsdbCatchUpSubscription(this.client, options);
+    return new EsdbSubscription(this.client, options);
   }
 
   async deleteStream(streamName: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {
     const expected = options.expectedRevision ?? 'any';
     try {
-      await this.client.tombstoneStream(streamName, { expectedRevision: expected as never });
+      // The client's typing leaves stream_exists out of tombstone options, but its code sends it (6.2.1).
+      await this.client.tombstoneStream(streamName, { expectedRevision: toClientExpectedRevision(expected) as never });
     } catch (error) {
       throw mapEsdbError(error, streamName, expected);
     }
   }
 
+  /** Idempotent: every call waits for the same disposal. */
   close(): Promise<void> {
-    this.closed ??= this.client.dispose();
-    return this.closed;
+    this.closing ??= this.client.dispose();
+    return this.closing;
   }
 }
 
 export function createEsdbEventStore(connectionString: string): EsdbEventStore {
   return new EsdbEventStore(connectionString);
-}
-
-/** A client event as the port's event; undefined for what the port never shows (system events, link events). */
-function toRecordedEvent(resolved: ResolvedEvent): RecordedEvent | undefined {
-  const event = resolved.event;
-  if (!event || event.type.startsWith('$') || !event.position) return undefined;
-  return {
-    id: event.id,
-    type: event.type,
-    streamName: event.streamId,
-    revision: event.revision,
-    position: event.position,
-    data: event.data,
-    metadata: (event.metadata ?? { occurredAt: event.created.toISOString() }) as EventMetadata,
-  };
-}
-
-/** One server-side filter (EventStoreDB takes one); the rest of the port's filter is applied here. */
-function serverFilter(filter: EventFilter | undefined) {
-  if (filter?.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
-  if (filter?.eventTypes?.length) return eventTypeFilter({ prefixes: [...filter.eventTypes] });
-  return eventTypeFilter({ regex: '^[^$]' });
-}
-
-/**
- * A catch-up subscription to $all: batches what the client has buffered (up to maxBatchSize), waits for the handler,
- * and on a dropped connection resubscribes from the last delivered position with backoff.
- */
-class EsdbCatchUpSubscription implements Subscription {
-  readonly caughtUp: Promise<void>;
-  private resolveCaughtUp!: () => void;
-  private rejectCaughtUp!: (error: Error) => void;
-  private isCaughtUp = false;
-  private stopped = false;
-  private current: ReturnType<EventStoreDBClient['subscribeToAll']> | undefined;
-  private readonly loop: Promise<void>;
-
-  constructor(
-    private readonly client: EventStoreDBClient,
-    private readonly options: SubscribeToAllOptions,
-  ) {
-    this.caughtUp = new Promise((resolve, reject) => {
-      this.resolveCaughtUp = resolve;
-      this.rejectCaughtUp = reject;
-    });
-    this.caughtUp.catch(() => undefined);
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.current?.unsubscribe().catch(() => undefined);
-    await this.loop;
-  }
-
-  private markCaughtUp(): void {
-    if (this.isCaughtUp) return;
-    this.isCaughtUp = true;
-    this.options.onCaughtUp?.();
-    this.resolveCaughtUp();
-  }
-
-  private async run(): Promise<void> {
-    let checkpoint = this.options.from;
-    let backoff = 100;
-    const max = this.options.maxBatchSize ?? 500;
-    while (!this.stopped) {
-      const subscription = this.client.subscribeToAll({ fromPosition: checkpoint ?? START, filter: serverFilter(this.options.filter) });
-      this.current = subscription;
-      let serverCaughtUp = false;
-      subscription.on('caughtUp', () => {
-        serverCaughtUp = true;
-        if (subscription.readableLength === 0) this.markCaughtUp();
-      });
-      let batch: RecordedEvent[] = [];
-      try {
-        for await (const resolved of subscription) {
-          if (this.stopped) break;
-          backoff = 100;
-          const event = toRecordedEvent(resolved);
-          if (event && matchesFilter(this.options.filter, event)) batch.push(event);
-          if (batch.length >= max || subscription.readableLength === 0) {
-            if (batch.length > 0) {
-              const delivered = batch;
-              batch = [];
-              const last = delivered[delivered.length - 1]!.position;
-              try {
-                await this.options.handle({ events: delivered, checkpoint: last });
-              } catch (error) {
-                return this.fail(error);
-              }
-              checkpoint = last;
-            }
-            if (serverCaughtUp && subscription.readableLength === 0) this.markCaughtUp();
-          }
-        }
-        if (this.stopped) return;
-      } catch (error) {
-        if (this.stopped) return;
-        if (!isConnectionError(error) && !(error instanceof EventStoreUnavailableError)) return this.fail(error);
-      } finally {
-        await subscription.unsubscribe().catch(() => undefined);
-      }
-      // The connection dropped (or the stream ended): resubscribe from what was delivered, after a pause.
-      await new Promise((resolve) => setTimeout(resolve, backoff));
-      backoff = Math.min(backoff * 2, 5_000);
-    }
-  }
-
-  private fail(error: unknown): void {
-    this.stopped = true;
-    const asError = error instanceof Error ? error : new Error(String(error));
-    this.options.onError?.(asError);
-    if (!this.isCaughtUp) this.rejectCaughtUp(asError);
-  }
 }
