@@ -1,0 +1,23 @@
+/** ServerFeatures: what the client asks first, to choose between Append and BatchAppend. */
+import type * as grpc from '@grpc/grpc-js';
+import type { Empty } from '@eventstore/db-client/generated/shared_pb';
+import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
+
+const STREAMS = 'event_store.client.streams.streams';
+
+export function serverFeaturesService(options: { batchAppend: boolean }): grpc.UntypedServiceImplementation {
+  return {
+    getSupportedMethods(_call: grpc.ServerUnaryCall<Empty, SupportedMethods>, callback: grpc.sendUnaryData<SupportedMethods>) {
+      const methods = ['read', 'append', 'tombstone', ...(options.batchAppend ? ['batchappend'] : [])].map((name) => {
+        const method = new SupportedMethod();
+        method.setServiceName(STREAMS);
+        method.setMethodName(name);
+        return method;
+      });
+      const supported = new SupportedMethods();
+      supported.setMethodsList(methods);
+      supported.setEventStoreServerVersion('24.10.0-double');
+      callback(null, supported);
+    },
+  };
+}
