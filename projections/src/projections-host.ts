@@ -1,11 +1,14 @@
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { EventStore } from '../../libs/event-store/src';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
-import { type EventDecoder, ProjectionRunner, type ProjectionStatus } from './runtime/projection-runner';
-import type { ProjectionSink } from './runtime/projection-sink';
+import { LeaseConnection } from './runtime/projection-lease';
+import { ProjectionRegistry } from './runtime/projection-registry';
+import type { EventDecoder, ProjectionRunnerOptions } from './runtime/projection-runner';
+import { type ProjectionDefinition, ProjectionSupervisor, type SupervisorOptions } from './runtime/projection-supervisor';
 import { createSearchBackend, type SearchBackend } from './search/search-backend';
 import { RedisSessionsSink } from './sessions/redis-sessions.sink';
 
@@ -16,50 +19,73 @@ export interface ProjectionsHostConfig {
   decoder: EventDecoder;
   sessionIdleSeconds: number;
   openSearchUrl?: string;
+  /** Who this process is in `projections status`; `host:pid` by default. */
+  holder?: string;
+  tickMs?: number;
+  runner?: Omit<ProjectionRunnerOptions, 'onBatch' | 'onError'>;
   onError?(projection: string, error: unknown): void;
+  onEvent?: SupervisorOptions['onEvent'];
 }
 
 /**
- * Runs the service's three projections — read model, sessions, search — in this process. `npm start` hosts them in
- * the API process; production runs `projections/src/main.ts` as its own process.
+ * Runs the service's three projections — read model, sessions, search — in this process, each under a supervisor
+ * that holds its lease: however many processes host them, each projection runs in exactly one, and another takes
+ * over within a tick when that one dies. `npm start` hosts them in the API process; production runs
+ * `projections/src/main.ts` apart, as many as wanted.
  */
 export class ProjectionsHost {
-  readonly runners: ProjectionRunner[];
+  readonly supervisors: ProjectionSupervisor[];
   readonly search: SearchBackend;
+  readonly registry: ProjectionRegistry;
+  private readonly lease: LeaseConnection;
 
-  constructor(private readonly config: ProjectionsHostConfig) {
-    const deadLetters = new DeadLetterRecorder(config.pool);
+  constructor(config: ProjectionsHostConfig) {
+    const { pool, redis } = config;
+    const deadLetters = new DeadLetterRecorder(pool);
+    this.registry = new ProjectionRegistry(pool);
+    // A connection of its own: the leases live and die with it (see LeaseConnection).
+    this.lease = new LeaseConnection({ ...pool.options, application_name: 'accounts-projections-lease' });
     this.search = createSearchBackend({
-      pool: config.pool,
+      pool,
       openSearchUrl: config.openSearchUrl,
       openSearch: {
         onDeadLetter: (letter) =>
           void deadLetters
-            .record({ projection: 'search', version: 1, event: { id: letter.eventId, type: letter.eventType, streamName: letter.streamName, position: { commit: 0n, prepare: 0n } }, reason: letter.reason })
+            .record({ projection: 'search', version: letter.version, event: { id: letter.eventId, type: letter.eventType, streamName: letter.streamName, position: letter.position }, reason: letter.reason })
             .catch((error: unknown) => config.onError?.('search', error)),
       },
     });
-    const sinks: ProjectionSink[] = [
-      new PostgresProjectionSink(config.pool, new ReadModelProjector()),
-      new RedisSessionsSink(config.redis, { version: 1, idleSeconds: config.sessionIdleSeconds, deadLetters }),
-      this.search.sink,
+    const definitions: ProjectionDefinition[] = [
+      { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version)) },
+      {
+        name: 'sessions',
+        externalCheckpoint: true,
+        sinkFor: (version) => new RedisSessionsSink(redis, { version, idleSeconds: config.sessionIdleSeconds, deadLetters }),
+      },
+      { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
     ];
-    this.runners = sinks.map(
-      (sink) => new ProjectionRunner(config.eventStore, config.decoder, sink, { onError: (error) => config.onError?.(sink.name, error) }),
-    );
+    const options: SupervisorOptions = {
+      holder: config.holder ?? `${hostname()}:${process.pid}`,
+      ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
+      ...(config.runner ? { runner: config.runner } : {}),
+      ...(config.onError ? { onError: config.onError } : {}),
+      ...(config.onEvent ? { onEvent: config.onEvent } : {}),
+    };
+    this.supervisors = definitions.map((definition) => new ProjectionSupervisor(definition, config.eventStore, config.decoder, this.registry, this.lease, options));
   }
 
-  /** Starts every projection; resolves once each has caught up with $all as it was at start. */
+  /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
   async start(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.start()));
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
+    await this.lease.close();
     await this.search.close();
   }
 
-  statuses(): ProjectionStatus[] {
-    return this.runners.map((runner) => runner.current());
+  statuses() {
+    return this.supervisors.map((supervisor) => supervisor.status());
   }
 }

@@ -81,6 +81,7 @@ describe('read model projection under failure', () => {
     const dying: PostgresProjector = {
       name: real.name,
       version: 1,
+      tables: real.tables,
       createTables: (client) => real.createTables(client),
       apply: async (client: PoolClient, events: ProjectedEvent[]) => {
         batches++;

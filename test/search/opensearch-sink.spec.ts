@@ -135,7 +135,7 @@ describe('OpenSearch search sink (at the client transport)', () => {
 
     expect(result).toEqual({ deadLettered: 1 });
     expect(letters).toEqual([
-      { eventId: bad.registered.id, eventType: 'UserRegistered', streamName: `user-${bad.id}`, reason: '400 mapper_parsing_exception' },
+      { eventId: bad.registered.id, eventType: 'UserRegistered', streamName: `user-${bad.id}`, position: expect.anything(), version: 1, reason: '400 mapper_parsing_exception' },
     ]);
     expect(JSON.stringify(letters)).not.toContain('bad@example.com');
     expect(paths(requests).at(-1)).toBe(`PUT /${CHECKPOINTS}/_doc/search-v1`);

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig } from '../../api/src/config/app-config';
 import { openEventStore } from '../../api/src/infrastructure/open-event-store';
-import { ConsistencyGate } from '../../../projections/src/consistency/consistency-gate';
+import { ProjectionOperations } from '../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../projections/src/ops/projection-status';
 
 /** The connections a CLI command needs, from the same environment variables as the service. */
@@ -11,10 +11,10 @@ export function openCliInfrastructure() {
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2, application_name: 'accounts-cli' });
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const eventStore = openEventStore(config, pool);
-  const gate = new ConsistencyGate(pool, redis);
-  const status = new ProjectionStatusReader(pool, eventStore).withExternal('sessions', () => gate.checkpoint('sessions'));
+  const status = new ProjectionStatusReader(pool, eventStore);
   return {
     status,
+    operations: new ProjectionOperations(pool),
     async close() {
       await eventStore.close();
       await pool.end();

@@ -1,10 +1,16 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { Command, CommandFactory, CommandRunner } from 'nest-commander';
+import { ProjectionsPauseCommand, ProjectionsResumeCommand, ProjectionsRetryDeadLettersCommand } from './projections-control.command';
+import { ProjectionsRebuildCommand } from './projections-rebuild.command';
 import { ProjectionsStatusCommand } from './projections-status.command';
 
 /** `accounts projections <subcommand>`: what operators run against a live service's stores. */
-@Command({ name: 'projections', description: 'watch and operate the projections', subCommands: [ProjectionsStatusCommand] })
+@Command({
+  name: 'projections',
+  description: 'watch and operate the projections',
+  subCommands: [ProjectionsStatusCommand, ProjectionsRebuildCommand, ProjectionsPauseCommand, ProjectionsResumeCommand, ProjectionsRetryDeadLettersCommand],
+})
 class ProjectionsCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

@@ -22,18 +22,24 @@ export class ProjectionsStatusCommand extends CommandRunner {
 }
 
 export function formatTable(reports: ProjectionReport[]): string {
-  const header = ['projection', 'version', 'state', 'checkpoint', 'processed', 'lag (events)', 'lag (s)', 'dead letters'];
+  const header = ['projection', 'version', 'state', 'checkpoint', 'processed', 'lag (events)', 'lag (s)', 'dead letters', 'owner'];
   const rows = reports.map((r) => [
     r.name,
     String(r.version),
-    r.paused ? `${r.state} (paused)` : r.state,
+    stateOf(r),
     r.checkpoint ?? '-',
     r.eventsProcessed >= 0 ? r.eventsProcessed.toLocaleString('en-US') : '-',
     `${r.lagEventsCapped ? '≥' : ''}${r.lagEvents.toLocaleString('en-US')}`,
     r.lagSeconds.toFixed(1),
     String(r.deadLetters),
+    r.owner ? r.owner.holder : r.owner === null ? 'none' : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+function stateOf(report: ProjectionReport): string {
+  const state = report.progress !== undefined ? `${report.state} ${(report.progress * 100).toFixed(1)}%` : report.state;
+  return report.paused ? `${state} (paused)` : state;
 }

@@ -107,6 +107,11 @@ export interface EventStore {
   headPosition(): Promise<Position | undefined>;
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /**
+   * How many events of $all come after `from`, counted up to `limit` (operators' lag and rebuild progress). Only
+   * stores that can count cheaply offer it; EventStoreDB cannot, and callers estimate from positions instead.
+   */
+  countEvents?(options: { from?: Position; limit: number }): Promise<number>;
+  /**
    * Deletes a stream for good (a tombstone): later reads and appends throw `StreamDeletedError`. Events already
    * read by subscribers stay in $all.
    */

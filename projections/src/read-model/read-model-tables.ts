@@ -59,6 +59,10 @@ export class ReadModelTables implements VersionedTables {
     ];
   }
 
+  tableNames(): string[] {
+    return [this.users, this.organizations, this.memberships];
+  }
+
   /** Points the query views at this version. Run inside a transaction for an atomic swap. */
   activateStatements(): string[] {
     return [

@@ -5,6 +5,7 @@ import type { ProjectedEvent } from './projected-event';
 import { UNDECODABLE } from './projection-runner';
 import type { ProjectionSink } from './projection-sink';
 import { describeErrorSafely } from './safe-error';
+import type { VersionedTables } from './versioned-tables';
 
 /** A read model in PostgreSQL: owns its tables, applies events inside the transaction the sink gives it. */
 export interface PostgresProjector {
@@ -12,6 +13,7 @@ export interface PostgresProjector {
   /** Bumped when the tables' shape changes; each version has its own tables and checkpoint (blue/green rebuilds). */
   readonly version: number;
   readonly filter?: EventFilter;
+  readonly tables: VersionedTables;
   /** Creates this version's tables if missing. */
   createTables(client: PoolClient): Promise<void>;
   /** Applies events in order. Must only touch this projector's tables, through `client`. */
@@ -95,6 +97,15 @@ export class PostgresProjectionSink implements ProjectionSink {
     });
     this.lastStored = checkpoint;
     return { deadLettered };
+  }
+
+  async activate(registry: PoolClient): Promise<void> {
+    for (const statement of this.projector.tables.activateStatements()) await registry.query(statement);
+  }
+
+  async drop(): Promise<void> {
+    // Waits for queries still reading the old tables through a view they resolved before the swap.
+    await this.pool.query(`DROP TABLE IF EXISTS ${this.projector.tables.tableNames().join(', ')}`);
   }
 
   private async applyIsolatingFailures(client: PoolClient, events: ProjectedEvent[]): Promise<number> {

@@ -7,7 +7,7 @@ export interface EventDecoder {
   decode(events: RecordedEvent[]): Promise<(ProjectedEvent | Error)[]>;
 }
 
-export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'retrying' | 'stopped';
+export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'retrying' | 'stopped' | 'standby' | 'paused';
 
 export interface ProjectionStatus {
   name: string;
@@ -23,6 +23,8 @@ export interface ProjectionRunnerOptions {
   /** Delay before resubscribing after the sink failed (the batch was not stored, so it is delivered again). */
   retryDelayMs?: number;
   onError?(error: unknown): void;
+  /** Called after each stored batch (the supervisor mirrors external checkpoints for operators). */
+  onBatch?(checkpoint: Position, events: number): void;
 }
 
 /**
@@ -96,6 +98,7 @@ export class ProjectionRunner {
         // Undecodable events (a tampered ciphertext, an unknown schema version) are parked by the sink like any
         // other event it cannot apply: hand them over marked, so the sink records them in its dead letters.
         const events = decoded.map((event, i) => (event instanceof Error ? markUndecodable(batch.events[i]!, event) : event));
+        if (this.stopped) throw new RunnerStoppedError(); // stopped while decoding: leave the batch to the next owner
         const { deadLettered } = await this.sink.applyBatch(events, batch.checkpoint);
         this.update({
           checkpoint: batch.checkpoint,
@@ -103,6 +106,7 @@ export class ProjectionRunner {
           deadLettered: this.status.deadLettered + deadLettered,
           lastBatchAt: new Date(),
         });
+        this.options.onBatch?.(batch.checkpoint, batch.events.length);
       },
       onCaughtUp: () => this.update({ state: 'live' }),
       onError: (error) => this.scheduleRetry(error),
@@ -112,8 +116,8 @@ export class ProjectionRunner {
   }
 
   private scheduleRetry(error: unknown): void {
+    if (this.stopped) return; // a batch cut short by stop() is no failure
     this.options.onError?.(error);
-    if (this.stopped) return;
     this.update({ state: 'retrying' });
     this.retryTimer = setTimeout(() => {
       if (!this.stopped) void this.subscribe().catch((retryError: unknown) => this.scheduleRetry(retryError));
@@ -126,10 +130,18 @@ export class ProjectionRunner {
   }
 }
 
+/** Thrown inside a batch that arrived after stop(): nothing of it is stored. */
+class RunnerStoppedError extends Error {
+  constructor() {
+    super('projection runner stopped');
+    this.name = 'RunnerStoppedError';
+  }
+}
+
 /** An event the decoder could not read, carried to the sink so it lands in the dead letters with the reason. */
 export const UNDECODABLE = '$undecodable';
 
-function markUndecodable(event: RecordedEvent, error: Error): ProjectedEvent {
+export function markUndecodable(event: RecordedEvent, error: Error): ProjectedEvent {
   return {
     id: event.id,
     type: event.type,

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { EventFilter, Position } from '../../../libs/event-store/src';
 import type { ProjectedEvent } from './projected-event';
 
@@ -14,4 +15,12 @@ export interface ProjectionSink {
   prepare(): Promise<void>;
   readCheckpoint(): Promise<Position | undefined>;
   applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }>;
+  /**
+   * Makes this version the one queries read: the swap at the end of a blue/green rebuild. Runs inside the registry's
+   * transaction (`registry`), so a sink in PostgreSQL swaps atomically with the bookkeeping; other sinks swap their
+   * own pointer (a Redis key, an OpenSearch alias) atomically in their store.
+   */
+  activate(registry: PoolClient): Promise<void>;
+  /** Removes everything this version stored: after it was replaced, never while it is live. */
+  drop(): Promise<void>;
 }

@@ -6,6 +6,8 @@ export interface VersionedTables {
   readonly liveView: string;
   createStatements(): string[];
   activateStatements(): string[];
+  /** Every table of this version, for dropping it once a newer version is live. */
+  tableNames(): string[];
 }
 
 /** Creates this version's tables; the first version to exist also becomes the live one (its views are created). */

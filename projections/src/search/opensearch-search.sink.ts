@@ -28,6 +28,9 @@ export interface SearchDeadLetter {
   eventId: string;
   eventType: string;
   streamName: string;
+  position: Position;
+  /** The projection version that parked it. */
+  version: number;
   reason: string;
 }
 
@@ -94,6 +97,15 @@ export class OpenSearchSearchSink implements ProjectionSink {
     });
   }
 
+  /** Deletes this version's indices and checkpoint, once the aliases point elsewhere. */
+  async drop(): Promise<void> {
+    await this.guard('drop', async () => {
+      const indices = (['users', 'organizations'] as const).map((collection) => this.names.index(collection));
+      await this.client.indices.delete({ index: indices.join(',') }, { ignore: [404] });
+      await this.client.delete({ index: this.names.checkpoints, id: this.names.checkpointId }, { ignore: [404] });
+    });
+  }
+
   async readCheckpoint(): Promise<Position | undefined> {
     const { body } = await this.guard('checkpoint read', () =>
       this.client.get({ index: this.names.checkpoints, id: this.names.checkpointId }, { ignore: [404] }),
@@ -111,7 +123,7 @@ export class OpenSearchSearchSink implements ProjectionSink {
     // Reported only once the batch is stored: a batch that fails is delivered again and would report them twice.
     const letters: SearchDeadLetter[] = [];
     const park = (event: ProjectedEvent, reason: string) => {
-      letters.push({ eventId: event.id, eventType: event.type, streamName: event.streamName, reason });
+      letters.push({ eventId: event.id, eventType: event.type, streamName: event.streamName, position: event.position, version: this.names.version, reason });
     };
 
     const changes: { change: SearchChange; event: ProjectedEvent }[] = [];

@@ -49,6 +49,10 @@ export class SearchTables implements VersionedTables {
     ];
   }
 
+  tableNames(): string[] {
+    return [this.users, this.organizations];
+  }
+
   /** Points the query views at this version. Run inside a transaction for an atomic swap. */
   activateStatements(): string[] {
     return [

@@ -10,7 +10,10 @@ import type { SearchReader } from './search-query';
 
 export interface SearchBackend {
   kind: 'opensearch' | 'postgres';
+  /** The sink of the first version (what a single-version setup runs). */
   sink: ProjectionSink;
+  /** The sink that builds `version` (blue/green rebuilds). */
+  sinkFor(version: number): ProjectionSink;
   reader: SearchReader;
   close(): Promise<void>;
 }
@@ -33,6 +36,7 @@ export function createSearchBackend(config: SearchBackendConfig): SearchBackend 
     return {
       kind: 'postgres',
       sink: new PostgresProjectionSink(config.pool, new PostgresSearchProjector(config.version)),
+      sinkFor: (version) => new PostgresProjectionSink(config.pool, new PostgresSearchProjector(version)),
       reader: new PostgresSearchReader(config.pool),
       close: async () => undefined, // the pool belongs to the caller
     };
@@ -41,6 +45,7 @@ export function createSearchBackend(config: SearchBackendConfig): SearchBackend 
   return {
     kind: 'opensearch',
     sink: new OpenSearchSearchSink(client, { ...config.openSearch, version: config.version }),
+    sinkFor: (version) => new OpenSearchSearchSink(client, { ...config.openSearch, version }),
     reader: new OpenSearchSearchReader(client, { prefix: config.openSearch?.prefix }),
     close: () => client.close(),
   };

@@ -39,6 +39,20 @@ export class RedisSessionsSink implements ProjectionSink {
     await this.redis.set(SessionKeys.LIVE_VERSION, String(this.options.version), 'NX');
   }
 
+  async activate(): Promise<void> {
+    await this.redis.set(SessionKeys.LIVE_VERSION, String(this.options.version));
+  }
+
+  /** Deletes this version's keys, a page at a time (UNLINK frees memory off Redis's main thread). */
+  async drop(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   async readCheckpoint(): Promise<Position | undefined> {
     this.lastStored = (await this.redis.get(this.keys.checkpoint())) ?? '';
     return this.lastStored ? parsePosition(this.lastStored) : undefined;

@@ -12,6 +12,7 @@ export const STATUS_BY_CODE = {
   not_found: 404,
   user_not_found: 404,
   organization_not_found: 404,
+  projection_not_found: 404,
   method_not_allowed: 405,
   email_taken: 409,
   already_member: 409,

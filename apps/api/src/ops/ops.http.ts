@@ -1,32 +1,74 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '../../../../libs/event-store/src';
-import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
+import { ProjectionOperations } from '../../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
 import { RequiresScope } from '../auth/requires-scope.decorator';
+import { Ctx, type RequestContext } from '../http/request-context';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { Metrics } from '../metrics/metrics';
 import { Documented } from '../openapi/documented.decorator';
 
-/** What operators watch: each projection's position, lag and dead letters; Prometheus metrics. */
+/**
+ * What operators watch and do: each projection's position, lag and dead letters; rebuilds, pauses and retries
+ * (carried out by whichever process runs the projection); Prometheus metrics.
+ */
 @Controller()
 @RequiresScope('ops')
 export class OpsHttpController {
   private readonly status: ProjectionStatusReader;
+  private readonly operations: ProjectionOperations;
 
   constructor(
     @Inject(PG_POOL) pool: Pool,
     @Inject(EVENT_STORE) eventStore: EventStore,
     private readonly metrics: Metrics,
-    gate: ConsistencyGate,
   ) {
-    this.status = new ProjectionStatusReader(pool, eventStore).withExternal('sessions', () => gate.checkpoint('sessions'));
+    this.status = new ProjectionStatusReader(pool, eventStore);
+    this.operations = new ProjectionOperations(pool);
   }
 
   @Get('v1/ops/projections')
-  @Documented({ summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters' })
+  @Documented({ summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress' })
   async projections() {
     return { items: await this.status.report() };
+  }
+
+  @Post('v1/ops/projections/:name/rebuild')
+  @HttpCode(202)
+  @UseInterceptors(IdempotencyInterceptor)
+  @Documented({ summary: 'Start a blue/green rebuild (or return the one under way); follow it at GET /v1/ops/projections', errors: ['projection_not_found'] })
+  async rebuild(@Param('name') name: string) {
+    const { version, resumed } = await this.operations.rebuild(name);
+    return { projection: name, version, state: 'building', resumed, statusUrl: '/v1/ops/projections' };
+  }
+
+  @Post('v1/ops/projections/:name/pause')
+  @HttpCode(200)
+  @UseInterceptors(IdempotencyInterceptor)
+  @Documented({ summary: 'Pause a projection (its process stops applying events within a second)', errors: ['projection_not_found'] })
+  async pause(@Param('name') name: string) {
+    await this.operations.pause(name);
+    return { projection: name, paused: true };
+  }
+
+  @Post('v1/ops/projections/:name/resume')
+  @HttpCode(200)
+  @UseInterceptors(IdempotencyInterceptor)
+  @Documented({ summary: 'Resume a paused projection from its checkpoint', errors: ['projection_not_found'] })
+  async resume(@Param('name') name: string) {
+    await this.operations.resume(name);
+    return { projection: name, paused: false };
+  }
+
+  @Post('v1/ops/projections/:name/retry-dead-letters')
+  @HttpCode(202)
+  @UseInterceptors(IdempotencyInterceptor)
+  @Documented({ summary: "Apply a projection's dead-lettered events again (after a fix)", errors: ['projection_not_found'] })
+  async retryDeadLetters(@Param('name') name: string, @Ctx() context: RequestContext) {
+    const requestId = await this.operations.retryDeadLetters(name, `service:${context.service.name}`);
+    return { projection: name, requestId };
   }
 
   @Get('metrics')

@@ -99,6 +99,21 @@ export class PostgresEventStore implements EventStore {
     return this.readAllBatch(options.from, options.maxCount ?? DEFAULT_READ_COUNT, options.filter, options.direction === 'backwards');
   }
 
+  async countEvents({ from, limit }: { from?: Position; limit: number }): Promise<number> {
+    const params: unknown[] = [limit];
+    const where = [VISIBLE, "event_type NOT LIKE '$%'"];
+    if (from) {
+      params.push(from.commit.toString(), from.prepare.toString());
+      where.push('(transaction_id, global_sequence) > ($2::xid8, $3::bigint)');
+    }
+    try {
+      const { rows } = await this.pool.query<{ count: string }>(`SELECT count(*) AS count FROM (SELECT 1 FROM es_events WHERE ${where.join(' AND ')} LIMIT $1) pending`, params);
+      return Number(rows[0]!.count);
+    } catch (error) {
+      throw mapReadError(error);
+    }
+  }
+
   async headPosition(): Promise<Position | undefined> {
     const [last] = await this.readAllBatch(undefined, 1, undefined, true);
     return last?.position;
