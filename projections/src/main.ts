@@ -28,9 +28,14 @@ async function main(): Promise<void> {
     sessionIdleSeconds: config.sessionIdleSeconds,
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),
+    onEvent: (projection, event, details) => logger.info({ projection, ...details }, event),
   });
   await host.start();
-  logger.info({ projections: host.statuses().map((status) => status.name) }, 'projections caught up and live');
+  const statuses = host.statuses();
+  logger.info(
+    { leading: statuses.filter((status) => status.leader).map((status) => status.name), standby: statuses.filter((status) => !status.leader).map((status) => status.name) },
+    'projections started: leading ones have caught up; the others wait for their lease',
+  );
 
   const shutdown = async () => {
     await host.stop();

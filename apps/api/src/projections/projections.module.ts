@@ -40,6 +40,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       sessionIdleSeconds: this.config.sessionIdleSeconds,
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
+      onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),
     });
     // Not awaited: a long catch-up must not keep the API from answering; queries that need a position wait for it
     // with X-Consistent-With, and readiness reports a lagging projection.

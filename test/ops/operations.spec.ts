@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, NewEvent } from '../../libs/event-store/src';
@@ -198,5 +199,109 @@ describe('blue/green rebuilds under load', () => {
     expect((await t.request('GET', `/v1/organizations/${created.body.id}`, { headers: { 'x-consistent-with': position } })).body.name).toBe('After');
     const letters = await t.database.pool.query(`SELECT count(*)::int AS n FROM projection_dead_letters WHERE projection = 'read_model' AND resolved_at IS NULL`);
     expect(letters.rows[0].n).toBe(0);
+  });
+});
+
+/**
+ * Scale-out (issue #5): two projector processes on the same stores; each projection runs in exactly one. Killing the
+ * active process (SIGKILL, mid-batch or not) hands every projection to the other within seconds, and the result
+ * equals a fresh build: nothing lost, nothing applied twice.
+ */
+describe('two projector processes', () => {
+  jest.setTimeout(180_000);
+  let t: TestApp;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    t = await createTestApp({ redisDb: 9, env: { RUN_PROJECTORS: 'false' } });
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await t.close();
+    await dropTemplate();
+  });
+
+  function startProjector(): ChildProcess {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'projections/src/main.ts'], {
+      env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: t.config.databaseUrl, REDIS_URL: t.config.redisUrl, LOG_LEVEL: 'info', RUN_PROJECTORS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    return child;
+  }
+
+  async function holders(): Promise<Map<string, string>> {
+    const { rows } = await t.database.pool.query(`SELECT projection, holder FROM projection_leases WHERE heartbeat_at > now() - interval '2 seconds'`);
+    return new Map(rows.map((row: { projection: string; holder: string }) => [row.projection, row.holder]));
+  }
+
+  async function waitForHolder(pid: number, timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+      const held = await holders();
+      if (held.size === 3 && [...held.values()].every((holder) => holder.endsWith(`:${pid}`))) return Date.now() - started;
+      await sleep(50);
+    }
+    throw new Error(`process ${pid} did not hold every projection within ${timeoutMs} ms: ${JSON.stringify([...(await holders())])}`);
+  }
+
+  test('kill the active one: the other takes every projection over, and nothing is lost or doubled', async () => {
+    const first = startProjector();
+    await waitForHolder(first.pid!, 60_000);
+    const second = startProjector();
+    const secondLog: string[] = [];
+    second.stdout!.on('data', (chunk: Buffer) => secondLog.push(chunk.toString()));
+    for (let i = 0; i < 600 && !secondLog.join('').includes('projections started'); i++) await sleep(100);
+    expect(secondLog.join('')).toContain('"standby":["read_model","sessions","search"]');
+
+    const password = 'correct horse battery';
+    const people = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const email = `failover-${randomUUID().slice(0, 8)}@example.com`;
+        const response = await t.request('POST', '/v1/users', { body: { email, password } });
+        return { id: response.body.id as string, email };
+      }),
+    );
+    let stop = false;
+    let commands = 0;
+    const load = Promise.all(
+      people.map(async (person, p) => {
+        const created = await t.request('POST', '/v1/organizations', { body: { name: `Failover ${p}` }, headers: { 'x-actor-id': person.id } });
+        for (let i = 0; !stop; i++) {
+          const other = people[(p + 1 + (i % (people.length - 1))) % people.length]!;
+          const step =
+            i % 3 === 0
+              ? t.request('POST', `/v1/organizations/${created.body.id}/members`, { body: { userId: other.id, role: 'member' }, headers: { 'x-actor-id': person.id } })
+              : i % 3 === 1
+                ? t.request('DELETE', `/v1/organizations/${created.body.id}/members/${other.id}`, { headers: { 'x-actor-id': person.id } })
+                : t.request('POST', '/v1/sessions', { body: { email: person.email, password } });
+          const response = await step;
+          if (response.status < 500) commands++;
+        }
+      }),
+    );
+
+    await sleep(1_500);
+    first.kill('SIGKILL');
+    const killedAt = Date.now();
+    const takeoverMs = await waitForHolder(second.pid!, 15_000);
+    await sleep(1_500);
+    stop = true;
+    await load;
+
+    // The survivor catches up with everything written, before, during and after the takeover.
+    const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
+    const consistent = { 'x-consistent-with': `${head!.commit}-${head!.prepare}` };
+    expect((await t.request('GET', `/v1/users/${people[0]!.id}`, { headers: consistent })).status).toBe(200);
+    expect((await t.request('GET', `/v1/search/users?q=failover`, { headers: consistent })).status).toBe(200);
+    const rebuilt = await readModelRows(t.database.pool, 1);
+    const fresh = await withFreshReadModel(t, (database) => readModelRows(database.pool, 1));
+    expect(rebuilt.memberships.length).toBeGreaterThan(6);
+    expect(rebuilt).toEqual(fresh);
+    // Sessions: one token per login, each stored once (a doubled login would still be one key; a lost one is missing).
+    const logins = (await t.app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 1_000_000 })).filter((event) => event.type === 'UserLoggedIn');
+    const sessionsCheckpoint = await t.redis.get('sessions:v1:checkpoint');
+    expect(sessionsCheckpoint).toBe(`${head!.commit}-${head!.prepare}`);
+    expect((await t.redis.keys('sessions:v1:token:*')).length).toBe(logins.length);
+    process.stdout.write(`failover: takeover ${takeoverMs} ms after SIGKILL (${Date.now() - killedAt} ms to settle), ${commands} commands, ${logins.length} logins\n`);
   });
 });
