@@ -8,7 +8,10 @@ import { Redis } from 'ioredis';
 import { PostgresEventStore, type NewEvent } from '../libs/event-store/src';
 import { ReadModelProjector } from '../projections/src/read-model/read-model.projector';
 import { PostgresProjectionSink } from '../projections/src/runtime/postgres-sink';
+import { LeaseConnection } from '../projections/src/runtime/projection-lease';
+import { ProjectionRegistry } from '../projections/src/runtime/projection-registry';
 import { type EventDecoder, ProjectionRunner } from '../projections/src/runtime/projection-runner';
+import { ProjectionSupervisor } from '../projections/src/runtime/projection-supervisor';
 import type { ProjectionSink } from '../projections/src/runtime/projection-sink';
 import { PostgresSearchProjector } from '../projections/src/search/postgres-search.projector';
 import { RedisSessionsSink } from '../projections/src/sessions/redis-sessions.sink';
@@ -58,6 +61,31 @@ async function measure(store: PostgresEventStore, sink: ProjectionSink, total: n
   return total / seconds;
 }
 
+/**
+ * The rebuild operators run: version 1 is live (built by `measure`), a supervisor holds the lease, and the time runs
+ * from the rebuild request until version 2 has been built beside it, swapped in and version 1 dropped.
+ */
+async function measureRebuild(store: PostgresEventStore, pool: import('pg').Pool, total: number): Promise<{ ms: number; rate: number }> {
+  const registry = new ProjectionRegistry(pool);
+  const lease = new LeaseConnection({ ...pool.options, application_name: 'bench-lease' });
+  const supervisor = new ProjectionSupervisor(
+    { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version)) },
+    store,
+    plainDecoder,
+    registry,
+    lease,
+    { holder: 'bench', tickMs: 100, runner: { maxBatchSize: 1_000 } },
+  );
+  await supervisor.start();
+  const started = performance.now();
+  const { version } = await registry.requestRebuild('read_model');
+  while ((await registry.versions('read_model')).live?.version !== version) await new Promise((resolve) => setTimeout(resolve, 50));
+  const ms = performance.now() - started;
+  await supervisor.stop();
+  await lease.close();
+  return { ms, rate: total / (ms / 1000) };
+}
+
 async function main(): Promise<void> {
   const database = await createTestDatabase('bench');
   const store = new PostgresEventStore({ connectionString: database.url, poolConfig: { max: 16 } });
@@ -91,6 +119,9 @@ async function main(): Promise<void> {
 
     const readModel = await measure(store, new PostgresProjectionSink(database.pool, new ReadModelProjector(1)), total);
     figures.push({ name: `read model catch-up from 0 (${total.toLocaleString('en-US')} events)`, unit: 'events/s', runs: [readModel], median: readModel, peer: { name: 'COPY rows', median: copyRate, ratio: readModel / copyRate } });
+    const rebuild = await measureRebuild(store, database.pool, total);
+    figures.push({ name: 'read model blue/green rebuild, request to swap', unit: 'events/s', runs: [rebuild.rate], median: rebuild.rate, peer: { name: 'COPY rows', median: copyRate, ratio: rebuild.rate / copyRate } });
+    console.log(`read model rebuild of ${total.toLocaleString('en-US')} events: ${(rebuild.ms / 1000).toFixed(1)} s from request to swap`);
     const search = await measure(store, new PostgresProjectionSink(database.pool, new PostgresSearchProjector(1)), total);
     figures.push({ name: 'search (PostgreSQL) catch-up from 0', unit: 'events/s', runs: [search], median: search });
     const sessions = await measure(store, new RedisSessionsSink(redis, { version: 1, idleSeconds: 1800 }), total);

@@ -136,12 +136,15 @@ export class PostgresEventStore implements EventStore {
       await client.query('BEGIN');
       // The same per-stream lock as es_append (see 0001_event_store.sql).
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamName]);
-      const { rows } = await client.query<{ revision: string; deleted: boolean }>('SELECT revision, deleted FROM es_streams WHERE stream_name = $1', [
-        streamName,
-      ]);
-      const current = rows[0];
-      if (current?.deleted) throw new StreamDeletedError(streamName);
-      const actual = current ? BigInt(current.revision) : -1n;
+      // es_streams records only tombstones; the revision is the stream's last event's (see es_append).
+      const { rows } = await client.query<{ revision: string; deleted: boolean | null }>(
+        `SELECT (SELECT coalesce(max(stream_revision), -1) FROM es_events WHERE stream_name = $1) AS revision,
+                (SELECT deleted FROM es_streams WHERE stream_name = $1) AS deleted`,
+        [streamName],
+      );
+      const current = rows[0]!;
+      if (current.deleted) throw new StreamDeletedError(streamName);
+      const actual = BigInt(current.revision);
       const matches =
         expected === 'any' ||
         (expected === 'no_stream' && actual === -1n) ||
