@@ -21,17 +21,22 @@ import { PostgresEventStore } from '../libs/event-store/src';
 import { DataKeyStore, FieldSealer, loadMasterKey } from '../libs/privacy/src';
 import { createTestDatabase } from '../test/support/postgres';
 import { type Figure, median, printTable, writeResults } from './lib/bench-kit';
+import { CpuAccounting } from './lib/cpu-accounting';
 import { summariseProfile } from './lib/profile';
 
 const KEY = 'dev-local-key';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Only the figures whose name contains this (e.g. `add member`), to profile one load at a time. */
+const ONLY = process.env.BENCH_ONLY;
 const ORGANIZATIONS = 200;
 const WORDS = ['acme', 'globex', 'initech', 'umbrella', 'stark', 'wayne', 'wonka', 'tyrell', 'cyberdyne', 'soylent', 'hooli', 'vandelay'];
 
 interface Run {
   requests: number;
+  /** Where the CPU went during the run (see CpuAccounting). */
+  cpu?: string;
   p50: number;
   p99: number;
   non2xx: number;
@@ -63,23 +68,30 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+let accounting: CpuAccounting | undefined;
+
 async function load(url: string, connections: number, duration: number, setup: (request: autocannon.Request) => autocannon.Request, method: 'GET' | 'POST'): Promise<Run> {
+  const before = accounting?.snapshot();
   const result = await autocannon({ url, connections, duration, requests: [{ method, setupRequest: setup }] });
-  return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const cpu = accounting && before ? CpuAccounting.perRequest(before, accounting.snapshot(), result.requests.total) : undefined;
+  return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, ...(cpu ? { cpu } : {}) };
 }
 
 /** One warm-up, then RUNS measured runs; the figure is their median (latencies too), every run kept. */
-async function measure(name: string, run: (duration: number) => Promise<Run>): Promise<Figure> {
+async function measure(name: string, run: (duration: number) => Promise<Run>): Promise<Figure[]> {
+  if (ONLY && !name.includes(ONLY)) return [];
   await run(2);
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await run(DURATION_S));
   const failures = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
-  return {
+  const middle = [...runs].sort((a, b) => a.requests - b.requests)[Math.floor(runs.length / 2)]!;
+  console.log(`${name}: ${middle.cpu ?? ''}`);
+  return [{
     name: `${name} (p50 ${median(runs.map((r) => r.p50))} ms, p99 ${median(runs.map((r) => r.p99))} ms, failures ${failures})`,
     unit: 'req/s',
     runs: runs.map((r) => r.requests),
     median: median(runs.map((r) => r.requests)),
-  };
+  }];
 }
 
 async function main(): Promise<void> {
@@ -92,6 +104,7 @@ async function main(): Promise<void> {
   if (PROFILE) mkdirSync(profileDirectory, { recursive: true });
   const api = startProcess('apps/api/src/main.ts', env, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : []);
   const projectors = startProcess('projections/src/main.ts', env);
+  accounting = new CpuAccounting({ api: api.pid!, projectors: projectors.pid! });
   const base = `http://127.0.0.1:${port}`;
   const figures: Figure[] = [];
   const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...extra });
@@ -127,7 +140,7 @@ async function main(): Promise<void> {
 
     let next = 0;
     figures.push(
-      await measure('add member, 16 clients', (duration) =>
+      ...await measure('add member, 16 clients', (duration) =>
         load(
           `${base}/v1/organizations`,
           16,
@@ -160,14 +173,14 @@ async function main(): Promise<void> {
     await fetch(`${base}/v1/users/${owners[0]}/sessions`, { headers: { authorization: `Bearer ${KEY}`, 'x-consistent-with': lastPosition } });
     let t = 0;
     figures.push(
-      await measure('validate session, 32 clients', (duration) =>
+      ...await measure('validate session, 32 clients', (duration) =>
         load(`${base}/v1/sessions/current`, 32, duration, (request) => ({ ...request, headers: { authorization: `Bearer ${KEY}`, 'x-session-token': tokens[t++ % tokens.length]! } }), 'GET'),
       ),
     );
 
     let s = 0;
     figures.push(
-      await measure('search organizations, 16 clients', (duration) =>
+      ...await measure('search organizations, 16 clients', (duration) =>
         load(
           `${base}/v1/search/organizations`,
           16,

@@ -62,4 +62,39 @@ describe('aggregate store', () => {
     const { state } = await first.load(`organization-${id}`, organizationDecider);
     expect(state.status === 'active' && Object.keys(state.members).sort()).toEqual([owner, ...people].sort());
   });
+
+  test('cached streams: each command reads only the new events, sees other processes\' appends, and still recognises a repeat', async () => {
+    const id = crypto.randomUUID();
+    const owner = crypto.randomUUID();
+    const readSizes: number[] = [];
+    const counting: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readStream: async (...args: Parameters<EventStore['readStream']>) => {
+        const events = await store.readStream(...args);
+        readSizes.push(events.length);
+        return events;
+      },
+    });
+    const cached = new AggregateStore(counting, codec, {}, { cacheable: () => true });
+    const other = new AggregateStore(store, codec);
+    const stream = `organization-${id}`;
+    const add = (userId: string) => ({ type: 'AddMember', data: { userId, role: 'member', userExists: true, actorId: owner, now: context.metadata.occurredAt } }) as const;
+    await cached.execute(stream, organizationDecider, create(id, owner), context);
+    for (let i = 0; i < 5; i++) await cached.execute(stream, organizationDecider, add(crypto.randomUUID()), context);
+    expect(readSizes.slice(1)).toEqual([0, 0, 0, 0, 0]); // the history is never read again
+
+    // Another process adds someone: the cached store reads that one event and decides on the full state.
+    const joinedElsewhere = crypto.randomUUID();
+    await other.execute(stream, organizationDecider, add(joinedElsewhere), context);
+    await expect(cached.execute(stream, organizationDecider, add(joinedElsewhere), context)).rejects.toMatchObject({ code: 'already_member' });
+    expect(readSizes.at(-1)).toBe(1);
+
+    // A command run again with the same id seed (a crash between append and response) is recognised, not re-decided.
+    const repeated = { ...context, idSeed: `seed-${id}` };
+    const newcomer = crypto.randomUUID();
+    const first = await cached.execute(stream, organizationDecider, add(newcomer), repeated);
+    const again = await cached.execute(stream, organizationDecider, add(newcomer), repeated);
+    expect([first.alreadyApplied, again.alreadyApplied, again.position]).toEqual([false, true, first.position]);
+    const { state } = await other.load(stream, organizationDecider);
+    expect(state.status === 'active' && Object.keys(state.members).length).toBe(8);
+  });
 });

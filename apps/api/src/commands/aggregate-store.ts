@@ -43,6 +43,27 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
+/**
+ * A stream's state as this process last saw it: the next command reads only the events after `revision`, instead of
+ * the whole stream (organization streams grow with every membership change). The ids of every event folded in are
+ * kept, so a repeat of an earlier run is still recognised. Entries expire, so decoded state does not linger in memory.
+ */
+interface CachedStream<TState> {
+  state: TState;
+  revision: bigint;
+  eventPositions: Map<string, Position>;
+  cachedAt: number;
+}
+
+export interface AggregateStoreOptions {
+  /** Streams whose state may be kept between commands (by name); none by default. */
+  cacheable?(streamName: string): boolean;
+  /** How many streams to keep, least recently used first out. */
+  cacheSize?: number;
+  cacheTtlMs?: number;
+  now?(): number;
+}
+
 const MAX_ATTEMPTS = 8;
 /** How many derived ids to look for when recognising an earlier run (no command appends more events than this). */
 const MAX_EVENTS_PER_COMMAND = 16;
@@ -54,11 +75,13 @@ const MAX_EVENTS_PER_COMMAND = 16;
 export class AggregateStore {
   /** Tail of the queue of commands per stream in this process (see `execute`). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly cache = new Map<string, CachedStream<unknown>>();
 
   constructor(
     private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
     private readonly observer: AggregateStoreObserver = {},
+    private readonly options: AggregateStoreOptions = {},
   ) {}
 
   async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>) {
@@ -96,9 +119,9 @@ export class AggregateStore {
   ): Promise<Outcome<TState, TEvent>> {
     const ids = Array.from({ length: MAX_EVENTS_PER_COMMAND }, (_, i) => (context.idSeed ? derivedUuid(context.idSeed, streamName, String(i)) : undefined));
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, recorded, revision } = await this.load(streamName, decider as Decider<unknown, TEvent, TState>);
-      const earlier = recorded.filter((event) => ids.includes(event.id));
-      if (earlier.length > 0) return { state, events: [], position: earlier[earlier.length - 1]!.position, alreadyApplied: true };
+      const { state, revision, eventPositions } = await this.current(streamName, decider);
+      const earlier = ids.filter((id): id is string => id !== undefined && eventPositions.has(id));
+      if (earlier.length > 0) return { state, events: [], position: eventPositions.get(earlier[earlier.length - 1]!)!, alreadyApplied: true };
 
       const decided = decider.decide(typeof command === 'function' ? (command as (s: TState) => TCommand)(state) : command, state);
       if (decided.length === 0) return { state, events: [], position: undefined, alreadyApplied: false };
@@ -109,6 +132,7 @@ export class AggregateStore {
         const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
         this.observer.appended?.(streamName, decided.length);
         const next = decided.reduce((current, event) => decider.evolve(current, event), state);
+        this.remember(streamName, { state: next, revision: result.nextExpectedRevision, eventPositions, cachedAt: this.now() }, encoded.map((event) => event.id), result.position);
         return { state: next, events: decided, position: result.position, alreadyApplied: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
@@ -117,5 +141,31 @@ export class AggregateStore {
       }
     }
     throw new ConcurrencyConflictError();
+  }
+
+  /** The stream's current state: the cached state plus the events after it, or the whole stream. */
+  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>): Promise<{ state: TState; revision: bigint | undefined; eventPositions: Map<string, Position> }> {
+    const cached = this.cache.get(streamName) as CachedStream<TState> | undefined;
+    const fresh = cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
+    const recorded = await this.eventStore.readStream(streamName, fresh ? { fromRevision: fresh.revision + 1n } : {});
+    const decoded = await this.codec.decode(recorded);
+    const state = decoded.reduce((current, event) => decider.evolve(current, event as unknown as TEvent), fresh ? fresh.state : decider.initialState());
+    const eventPositions = new Map(fresh?.eventPositions);
+    for (const event of recorded) eventPositions.set(event.id, event.position);
+    const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : fresh?.revision;
+    if (revision !== undefined) this.remember(streamName, { state, revision, eventPositions, cachedAt: fresh?.cachedAt ?? this.now() }, [], undefined);
+    return { state, revision, eventPositions };
+  }
+
+  private remember<TState>(streamName: string, entry: CachedStream<TState>, appendedIds: string[], position: Position | undefined): void {
+    if (!this.options.cacheable?.(streamName)) return;
+    for (const id of appendedIds) if (position) entry.eventPositions.set(id, position);
+    this.cache.delete(streamName); // re-inserted last: Map order is the LRU order
+    this.cache.set(streamName, entry);
+    if (this.cache.size > (this.options.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 }

@@ -12,7 +12,7 @@ import { ProjectionStatusReader } from '../../../../projections/src/ops/projecti
 /** How far behind (age of the oldest unprocessed event) a live projection may be before readiness fails. */
 const PROJECTION_LAG_LIMIT_SECONDS = 60;
 import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
-import { APP_CONFIG, EVENT_STORE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
+import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
 
 /**
  * The service's connections, made once per process from the configuration, and closed on shutdown.
@@ -25,6 +25,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(READ_MODEL_DB) private readonly readModel: DatabasePool,
+    @Inject(IDEMPOTENCY_POOL) private readonly idempotencyPool: Pool,
   ) {}
 
   static forConfig(config: AppConfig): DynamicModule {
@@ -38,6 +39,14 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api' });
             pool.on('error', () => undefined); // an idle client's broken connection; the next query reconnects
+            return pool;
+          },
+        },
+        {
+          provide: IDEMPOTENCY_POOL,
+          useFactory: () => {
+            const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-api-idempotency', options: '-c synchronous_commit=off' });
+            pool.on('error', () => undefined);
             return pool;
           },
         },
@@ -68,11 +77,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         ...providers,
       ],
-      exports: [APP_CONFIG, PG_POOL, REDIS, EVENT_STORE, READ_MODEL_DB, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
+      exports: [APP_CONFIG, PG_POOL, IDEMPOTENCY_POOL, REDIS, EVENT_STORE, READ_MODEL_DB, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.eventStore.close(), this.pool.end(), this.redis.quit(), this.readModel.end()]);
+    await Promise.allSettled([this.eventStore.close(), this.pool.end(), this.idempotencyPool.end(), this.redis.quit(), this.readModel.end()]);
   }
 }

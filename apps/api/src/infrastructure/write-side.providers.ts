@@ -7,7 +7,7 @@ import { AggregateStore } from '../commands/aggregate-store';
 import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.interceptor';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Metrics } from '../metrics/metrics';
-import { EVENT_STORE, MASTER_KEY, PG_POOL } from './tokens';
+import { EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, PG_POOL } from './tokens';
 
 /** What command handlers need: sealing, hashing, the aggregate store, idempotency, metrics. */
 export function writeSideProviders(masterKey: MasterKey): Provider[] {
@@ -26,9 +26,12 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
         new AggregateStore(store, codec, {
           conflict: () => metrics.appendConflicts.inc(),
           appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
+        }, {
+          // Organization streams grow with every membership change and carry no personal data in their state.
+          cacheable: (stream) => stream.startsWith('organization-'),
         }),
     },
-    { provide: IdempotencyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
+    { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
     { provide: IDEMPOTENCY_FINGERPRINT_KEY, useValue: deriveKey(masterKey, 'idempotency-fingerprint') },
   ];
 }

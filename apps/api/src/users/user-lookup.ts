@@ -22,11 +22,9 @@ export class UserLookup {
    * decrypted (and no data key fetched) just to learn that.
    */
   async isActive(userId: string): Promise<boolean> {
-    let active = false;
-    for (const event of await this.eventStore.readStream(userStream(userId))) {
-      if (event.type === 'UserRegistered') active = true;
-      if (event.type === 'UserErased') active = false;
-    }
-    return active;
+    // Only the last event is read: a user stream starts with UserRegistered, and UserErased ends it for good (the
+    // decider refuses every command after it), so the stream exists and does not end in UserErased iff active.
+    const [last] = await this.eventStore.readStream(userStream(userId), { direction: 'backwards', maxCount: 1 });
+    return last !== undefined && last.type !== 'UserErased';
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Pool, type PoolConfig } from 'pg';
 import { InvalidAppendError, StreamDeletedError } from '../errors';
 import type {
@@ -50,9 +51,9 @@ export class PostgresEventStore implements EventStore {
     validateAppend(streamName, events);
     const [kind, revision] = typeof expected === 'bigint' ? ['exact', expected.toString()] : [expected, null];
     try {
-      const { rows } = await this.pool.query<{ outcome: string; last_revision: string; last_transaction_id: string; last_sequence: string }>(
-        'SELECT * FROM es_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
-        [
+      const { rows } = await this.pool.query<{ outcome: string; last_revision: string; last_transaction_id: string; last_sequence: string }>({
+        ...prepared('SELECT * FROM es_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])'),
+        values: [
           streamName,
           kind,
           revision,
@@ -61,7 +62,7 @@ export class PostgresEventStore implements EventStore {
           events.map((e) => JSON.stringify(e.data)),
           events.map((e) => JSON.stringify(e.metadata)),
         ],
-      );
+      });
       const row = rows[0]!;
       if (row.outcome === 'appended') signalAppend(this.database);
       return {
@@ -77,16 +78,16 @@ export class PostgresEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
     try {
-      const { rows } = await this.pool.query<EventRow & { deleted: boolean | null }>(
+      const { rows } = await this.pool.query<EventRow & { deleted: boolean | null }>({
         // One round trip: the stream's deleted flag, and its events (the outer row exists even when there are none).
-        `SELECT (SELECT deleted FROM es_streams WHERE stream_name = $1) AS deleted, e.* FROM (VALUES (1)) AS one
+        ...prepared(`SELECT (SELECT deleted FROM es_streams WHERE stream_name = $1) AS deleted, e.* FROM (VALUES (1)) AS one
            LEFT JOIN LATERAL (
              SELECT ${EVENT_COLUMNS} FROM es_events
               WHERE stream_name = $1 AND stream_revision ${backwards ? '<=' : '>='} $2
               ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3
-           ) e ON true`,
-        [streamName, from.toString(), options.maxCount ?? DEFAULT_READ_COUNT],
-      );
+           ) e ON true`),
+        values: [streamName, from.toString(), options.maxCount ?? DEFAULT_READ_COUNT],
+      });
       if (rows[0]?.deleted) throw new StreamDeletedError(streamName);
       return rows.filter((row) => row.event_id !== null).map(toRecordedEvent);
     } catch (error) {
@@ -190,16 +191,24 @@ export class PostgresEventStore implements EventStore {
     }
     const order = backwards ? 'DESC' : 'ASC';
     try {
-      const { rows } = await this.pool.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${where.join(' AND ')}
-          ORDER BY transaction_id ${order}, global_sequence ${order} LIMIT $1`,
-        params,
-      );
+      const { rows } = await this.pool.query<EventRow>({
+        ...prepared(`SELECT ${EVENT_COLUMNS} FROM es_events WHERE ${where.join(' AND ')}
+          ORDER BY transaction_id ${order}, global_sequence ${order} LIMIT $1`),
+        values: params,
+      });
       return rows.map(toRecordedEvent);
     } catch (error) {
       throw mapReadError(error);
     }
   }
+}
+
+/**
+ * A named statement: PostgreSQL parses and plans it once per connection instead of on every call (the hot paths run
+ * thousands of times a second). The name is derived from the text, so one name never stands for two statements.
+ */
+function prepared(text: string): { name: string; text: string } {
+  return { name: `es_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
 }
 
 function validateAppend(streamName: string, events: NewEvent[]): void {
