@@ -70,9 +70,16 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 let accounting: CpuAccounting | undefined;
 
-async function load(url: string, connections: number, duration: number, setup: (request: autocannon.Request) => autocannon.Request, method: 'GET' | 'POST'): Promise<Run> {
+async function load(
+  url: string,
+  connections: number,
+  duration: number,
+  setup: (request: autocannon.Request) => autocannon.Request,
+  method: 'GET' | 'POST',
+  overallRate?: number,
+): Promise<Run> {
   const before = accounting?.snapshot();
-  const result = await autocannon({ url, connections, duration, requests: [{ method, setupRequest: setup }] });
+  const result = await autocannon({ url, connections, duration, requests: [{ method, setupRequest: setup }], ...(overallRate ? { overallRate } : {}) });
   const cpu = accounting && before ? CpuAccounting.perRequest(before, accounting.snapshot(), result.requests.total) : undefined;
   return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, ...(cpu ? { cpu } : {}) };
 }
@@ -92,6 +99,18 @@ async function measure(name: string, run: (duration: number) => Promise<Run>): P
     runs: runs.map((r) => r.requests),
     median: median(runs.map((r) => r.requests)),
   }];
+}
+
+/** From the API's latency histogram: the share of a route's requests answered within each bucket up to 5 ms. */
+function serverSideShares(metrics: string, route: string): string {
+  const lines = metrics.split('\n').filter((line) => line.startsWith('accounts_http_request_duration_seconds_') && line.includes(`route="${route}"`) && line.includes('status="200"'));
+  const count = Number(lines.find((line) => line.startsWith('accounts_http_request_duration_seconds_count'))?.split(' ').at(-1) ?? 0);
+  const within = lines
+    .filter((line) => line.startsWith('accounts_http_request_duration_seconds_bucket'))
+    .map((line) => ({ le: Number(/le="([^"]+)"/.exec(line)?.[1]), n: Number(line.split(' ').at(-1)) }))
+    .filter((bucket) => bucket.le <= 0.005)
+    .map((bucket) => `${((bucket.n / count) * 100).toFixed(2)}% within ${bucket.le * 1000} ms`);
+  return `${count} requests, ${within.join(', ')}`;
 }
 
 async function main(): Promise<void> {
@@ -177,6 +196,18 @@ async function main(): Promise<void> {
         load(`${base}/v1/sessions/current`, 32, duration, (request) => ({ ...request, headers: { authorization: `Bearer ${KEY}`, 'x-session-token': tokens[t++ % tokens.length]! } }), 'GET'),
       ),
     );
+    // The same at a steady 5,000 requests/s: latency when the service is busy but not saturated (above, 32 clients
+    // send as fast as answers come, so each request queues behind the others on the event loop).
+    figures.push(
+      ...await measure('validate session, 32 clients at 5,000 req/s', (duration) =>
+        load(`${base}/v1/sessions/current`, 32, duration, (request) => ({ ...request, headers: { authorization: `Bearer ${KEY}`, 'x-session-token': tokens[t++ % tokens.length]! } }), 'GET', 5_000),
+      ),
+    );
+
+    // The API's own view of its event loop and garbage collector over the run so far (prom-client's default metrics).
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
+    console.log(metrics.split('\n').filter((line) => /^accounts_nodejs_gc_duration_seconds_(sum|count)/.test(line)).join('\n'));
+    console.log(`session validation measured inside the API (every request so far): ${serverSideShares(metrics, '/v1/sessions/current')}`);
 
     let s = 0;
     figures.push(

@@ -26,6 +26,9 @@ export interface SupervisorOptions {
   onEvent?(projection: string, event: string, details?: Record<string, unknown>): void;
 }
 
+/** How stale the operators' view of an external checkpoint may get. */
+const MIRROR_DELAY_MS = 100;
+
 interface RunningVersion {
   version: number;
   sink: ProjectionSink;
@@ -51,6 +54,7 @@ export class ProjectionSupervisor {
   private ticking: Promise<void> | undefined;
   private stopped = true;
   private readonly pendingMirror = new Map<number, { checkpoint: Position; events: number }>();
+  private mirrorTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly definition: ProjectionDefinition,
@@ -78,6 +82,8 @@ export class ProjectionSupervisor {
     clearTimeout(this.timer);
     await this.ticking;
     await this.stopRunners();
+    clearTimeout(this.mirrorTimer);
+    this.mirrorTimer = undefined;
     await this.flushMirror();
     if (this.leader) await this.lease.release(this.name);
     this.leader = false;
@@ -235,9 +241,13 @@ export class ProjectionSupervisor {
     if (!this.definition.externalCheckpoint) return;
     const pending = this.pendingMirror.get(version);
     this.pendingMirror.set(version, { checkpoint, events: (pending?.events ?? 0) + events });
+    this.mirrorTimer ??= setTimeout(() => {
+      this.mirrorTimer = undefined;
+      this.flushMirror().catch((error: unknown) => this.options.onError?.(this.name, error));
+    }, MIRROR_DELAY_MS);
   }
 
-  /** Writes the mirrored checkpoints (at most once per tick, so a fast projection does not pay a write per batch). */
+  /** Writes the mirrored checkpoints: at most one write per projection per MIRROR_DELAY_MS, however fast it runs. */
   private async flushMirror(): Promise<void> {
     const pending = [...this.pendingMirror];
     this.pendingMirror.clear();

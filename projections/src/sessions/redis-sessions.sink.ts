@@ -3,7 +3,7 @@ import { type EventFilter, formatPosition, parsePosition, type Position } from '
 import type { DeadLetterRecorder } from '../runtime/dead-letters';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';
-import { APPLY_SESSION_BATCH } from './session-scripts';
+import { APPLY_SESSION_BATCH, runScript } from './session-scripts';
 import { SessionKeys } from './session-keys';
 import { sessionOperation, type SessionOperation } from './session-operations';
 
@@ -70,16 +70,14 @@ export class RedisSessionsSink implements ProjectionSink {
     }
     const next = formatPosition(checkpoint);
     const now = this.options.now?.() ?? Date.now();
-    await this.redis.eval(
-      APPLY_SESSION_BATCH,
-      0,
+    await runScript(this.redis, APPLY_SESSION_BATCH, [
       this.keys.prefix,
       this.lastStored,
       next,
       String(now),
       String(this.options.idleSeconds * 1000),
       JSON.stringify(operations),
-    );
+    ]);
     this.lastStored = next;
     return { deadLettered };
   }

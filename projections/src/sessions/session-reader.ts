@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SessionKeys, type StoredSession } from './session-keys';
-import { VALIDATE_SESSION } from './session-scripts';
+import { runScript, VALIDATE_SESSION } from './session-scripts';
 
 /**
  * Reads what the sessions projection wrote. Validation touches only Redis (one script call): the token's hash finds
@@ -14,7 +14,7 @@ export class SessionReader {
   ) {}
 
   async validate(tokenHash: string): Promise<StoredSession | undefined> {
-    const record = (await this.redis.eval(VALIDATE_SESSION, 0, tokenHash, String(this.now()), String(this.idleSeconds * 1000))) as
+    const record = (await runScript(this.redis, VALIDATE_SESSION, [tokenHash, String(this.now()), String(this.idleSeconds * 1000)])) as
       | string
       | null;
     return record ? (JSON.parse(record) as StoredSession) : undefined;

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
 /**
  * Lua scripts, so that each step is atomic in Redis: a batch of session changes lands with its checkpoint or not at
  * all (as a MULTI/EXEC would, but a script can also read — revoking all of a user's sessions needs their list), and
@@ -72,3 +75,20 @@ if expiresAt > 0 and expiresAt < idleUntil then idleUntil = expiresAt end
 redis.call('SET', seenKey, '1', 'PXAT', idleUntil, 'XX')
 return record
 `;
+
+/**
+ * Runs a script by its SHA-1 (EVALSHA), sending its text only when Redis does not have it yet (after a restart or a
+ * SCRIPT FLUSH): validation runs thousands of times a second, and shipping and hashing the text each time costs.
+ */
+export async function runScript(redis: Redis, script: string, args: string[]): Promise<unknown> {
+  const sha = scriptShas.get(script) ?? createHash('sha1').update(script).digest('hex');
+  scriptShas.set(script, sha);
+  try {
+    return await redis.evalsha(sha, 0, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script, 0, ...args);
+  }
+}
+
+const scriptShas = new Map<string, string>();
