@@ -1,10 +1,15 @@
 import { CommandRunner, SubCommand } from 'nest-commander';
 import { openCliInfrastructure } from './cli-infrastructure';
+import { reportingErrors } from './cli-errors';
 
 /** `projections pause <name>`: the owning process stops applying events within a second; queries keep answering. */
 @SubCommand({ name: 'pause', arguments: '<name>', description: 'pause a projection (queries keep answering from where it stopped)' })
 export class ProjectionsPauseCommand extends CommandRunner {
-  async run([name]: string[]): Promise<void> {
+  run(parameters: string[]): Promise<void> {
+    return reportingErrors(() => this.execute(parameters));
+  }
+
+  private async execute([name]: string[]): Promise<void> {
     const infrastructure = openCliInfrastructure();
     try {
       await infrastructure.operations.pause(name!);
@@ -18,7 +23,11 @@ export class ProjectionsPauseCommand extends CommandRunner {
 /** `projections resume <name>`: resumes from the stored checkpoint, so nothing is skipped. */
 @SubCommand({ name: 'resume', arguments: '<name>', description: 'resume a paused projection from its checkpoint' })
 export class ProjectionsResumeCommand extends CommandRunner {
-  async run([name]: string[]): Promise<void> {
+  run(parameters: string[]): Promise<void> {
+    return reportingErrors(() => this.execute(parameters));
+  }
+
+  private async execute([name]: string[]): Promise<void> {
     const infrastructure = openCliInfrastructure();
     try {
       await infrastructure.operations.resume(name!);
@@ -32,7 +41,11 @@ export class ProjectionsResumeCommand extends CommandRunner {
 /** `projections retry-dead-letters <name>`: asks the owning process to apply the parked events again, and waits. */
 @SubCommand({ name: 'retry-dead-letters', arguments: '<name>', description: "apply a projection's dead-lettered events again, after a fix" })
 export class ProjectionsRetryDeadLettersCommand extends CommandRunner {
-  async run([name]: string[]): Promise<void> {
+  run(parameters: string[]): Promise<void> {
+    return reportingErrors(() => this.execute(parameters));
+  }
+
+  private async execute([name]: string[]): Promise<void> {
     const infrastructure = openCliInfrastructure();
     try {
       const id = await infrastructure.operations.retryDeadLetters(name!, `cli:${process.env['USER'] ?? 'operator'}`);

@@ -2,6 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
 import { openCliInfrastructure } from './cli-infrastructure';
+import { reportingErrors } from './cli-errors';
 
 /**
  * `projections rebuild <name>`: asks for a blue/green rebuild and follows it with a progress bar until the new version
@@ -11,7 +12,11 @@ import { openCliInfrastructure } from './cli-infrastructure';
  */
 @SubCommand({ name: 'rebuild', arguments: '<name>', description: 'rebuild a projection blue/green beside the live one, with progress' })
 export class ProjectionsRebuildCommand extends CommandRunner {
-  async run([name]: string[], options: { detach?: boolean }): Promise<void> {
+  run(parameters: string[], options: { detach?: boolean }): Promise<void> {
+    return reportingErrors(() => this.execute(parameters, options));
+  }
+
+  private async execute([name]: string[], options: { detach?: boolean }): Promise<void> {
     const infrastructure = openCliInfrastructure();
     let bar: SingleBar | undefined;
     const detach = () => {

@@ -1,11 +1,16 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
 import { openCliInfrastructure } from './cli-infrastructure';
+import { reportingErrors } from './cli-errors';
 
 /** `projections status`: each projection's state, checkpoint, lag and dead letters. */
 @SubCommand({ name: 'status', description: 'show each projection: state, checkpoint, lag in events and seconds, dead letters' })
 export class ProjectionsStatusCommand extends CommandRunner {
-  async run(_parameters: string[], options: { json?: boolean }): Promise<void> {
+  run(_parameters: string[], options: { json?: boolean }): Promise<void> {
+    return reportingErrors(() => this.execute(options));
+  }
+
+  private async execute(options: { json?: boolean }): Promise<void> {
     const infrastructure = openCliInfrastructure();
     try {
       const reports = await infrastructure.status.report();
