@@ -1,11 +1,13 @@
+import { EventCodec } from '../../libs/event-codec/src';
 import { dropTemplate } from '../support/postgres';
-import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
+import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
+import { everyStoredByte } from '../support/stored-bytes';
 
 describe.each(EVENT_STORES)('erasure (DELETE /v1/users/{id}) (%s)', (eventStore) => {
   jest.setTimeout(120_000);
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: eventStore === 'esdb' ? 3 : 6, eventStore });
+    t = await createTestApp({ redisDb: eventStore === 'esdb' ? 3 : 6, eventStore, captureLogs: true });
   });
   afterAll(async () => {
     await t.close();
@@ -62,5 +64,62 @@ describe.each(EVENT_STORES)('erasure (DELETE /v1/users/{id}) (%s)', (eventStore)
     expect([ghost.status, ghost.body.code]).toEqual([404, 'user_not_found']);
     const actedFor = await t.request('POST', '/v1/users', { body: { email: 'someone.else@example.com', password: 'correct horse battery' }, headers: { 'x-actor-id': person } });
     expect(actedFor.status).toBe(201);
+  });
+
+  test('after erasure no store holds their email, IP or password hash, not even after every projection is rebuilt from 0', async () => {
+    const email = 'Forget.Me.Completely@example.com';
+    const person = (await t.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } })).body.id as string;
+    const owner = (await t.request('POST', '/v1/users', { body: { email: 'stays@example.com', password: 'correct horse battery' } })).body.id as string;
+    const organization = (await t.request('POST', '/v1/organizations', { body: { name: 'Remembering Inc' }, headers: { 'x-actor-id': owner } })).body.id as string;
+    await t.request('POST', `/v1/organizations/${organization}/members`, { body: { userId: person, role: 'member' }, headers: { 'x-actor-id': owner } });
+    const login = await t.request('POST', '/v1/sessions', { body: { email, password: 'correct horse battery' } });
+    expect(login.status).toBe(201);
+    const changed = await t.request('POST', `/v1/users/${person}/email`, { body: { email: 'forget.me.later@example.com' } });
+    const beforeErasure = { 'x-consistent-with': String(changed.headers['x-event-position']) };
+
+    // The plaintext values to look for: both addresses, the password hash (read back through the codec while the
+    // key still exists), and the client IP the requests came from.
+    const decoded = await t.app.get(EventCodec).decode((await t.allEvents()).filter((event) => event.streamName === `user-${person}`));
+    const passwordHash = String(decoded.find((event) => event.type === 'UserRegistered')!.data['passwordHash']);
+    expect(passwordHash).toMatch(/^\$argon2id\$/);
+    const secrets = ['forget.me.completely@example.com', 'forget.me.later@example.com', passwordHash, passwordHash.split('$').at(-1)!, TEST_CLIENT_IP];
+
+    const findLeaks = async () => {
+      const haystack = (await everyStoredByte(t)).toLowerCase();
+      return secrets.filter((secret) => haystack.includes(secret.toLowerCase()));
+    };
+    // The search sees what it should: before erasure the read model and the search index hold the current address.
+    await t.request('GET', '/v1/search/users?q=forget', { headers: beforeErasure });
+    await t.request('GET', `/v1/users/${person}`, { headers: beforeErasure });
+    expect(await findLeaks()).toContain('forget.me.later@example.com');
+
+    const erased = await t.request('DELETE', `/v1/users/${person}`);
+    expect(erased.status).toBe(202);
+    const after = { 'x-consistent-with': String(erased.headers['x-event-position']) };
+    expect((await t.request('GET', `/v1/users/${person}`, { headers: after })).status).toBe(404);
+    await t.request('GET', '/v1/sessions/current', { headers: { ...after, 'x-session-token': login.body.token } });
+    await t.request('GET', '/v1/search/users?q=forget', { headers: after });
+    expect(await findLeaks()).toEqual([]);
+
+    // Every projection rebuilt from position 0 (blue/green) still finds nothing to show of them.
+    for (const name of ['read_model', 'sessions', 'search']) {
+      const { body } = await t.request('POST', `/v1/ops/projections/${name}/rebuild`);
+      for (let i = 0; i < 600; i++) {
+        const items = (await t.request('GET', '/v1/ops/projections')).body.items as { name: string; version: number; state: string }[];
+        if (items.some((item) => item.name === name && item.version === body.version && item.state === 'live')) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const rebuilt = (await t.request('GET', '/v1/ops/projections')).body.items as { name: string; version: number }[];
+    expect(rebuilt.map((item) => item.version)).toEqual(rebuilt.map(() => expect.any(Number)));
+    expect(rebuilt.every((item) => item.version >= 2)).toBe(true);
+    expect((await t.request('GET', `/v1/organizations/${organization}`)).body.memberCount).toBe(1);
+    expect((await t.request('GET', `/v1/users/${person}`)).status).toBe(404);
+    expect(await findLeaks()).toEqual([]);
+
+    // History keeps the facts, with the personal fields marked erased.
+    const history = await t.app.get(EventCodec).decode((await t.allEvents()).filter((event) => event.streamName === `user-${person}`));
+    expect(history.map((event) => event.type)).toEqual(expect.arrayContaining(['UserRegistered', 'UserLoggedIn', 'UserEmailChanged', 'UserErased']));
+    expect(history.find((event) => event.type === 'UserRegistered')!.data).toMatchObject({ userId: person, email: '[erased]', passwordHash: '[erased]' });
   });
 });
