@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DiscoveryModule } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { ServiceKeys } from './auth/service-keys';
 import type { AppConfig } from './config/app-config';
@@ -20,7 +21,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule],
+      imports: [CqrsModule.forRoot(), DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },
