@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { Command, CommandFactory, CommandRunner } from 'nest-commander';
+import { AuditCommand } from './audit/audit.command';
 import { ProjectionsPauseCommand, ProjectionsResumeCommand, ProjectionsRetryDeadLettersCommand } from './projections-control.command';
 import { ProjectionsRebuildCommand } from './projections-rebuild.command';
 import { ProjectionsStatusCommand } from './projections-status.command';
@@ -17,7 +18,7 @@ class ProjectionsCommand extends CommandRunner {
   }
 }
 
-@Module({ providers: [ProjectionsCommand, ...ProjectionsCommand.registerWithSubCommands()] })
+@Module({ providers: [ProjectionsCommand, ...ProjectionsCommand.registerWithSubCommands(), AuditCommand, ...AuditCommand.registerWithSubCommands()] })
 class CliModule {}
 
 void CommandFactory.run(CliModule, { logger: false, errorHandler: (error) => {

@@ -6,8 +6,8 @@ import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { Documented } from '../../openapi/documented.decorator';
 import { AuditReader } from '../audit-reader';
-import type { AuditEvent } from '../audit-view';
 import { maySeePersonalData } from '../may-see-personal-data';
+import { exportPages } from './export-events';
 
 const isoTime = z.string().max(64).refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 time');
 const ExportQuery = z.strictObject({
@@ -32,18 +32,9 @@ export class ExportEventsHttpController {
   async export(@Query({ schema: ExportQuery }) query: z.infer<typeof ExportQuery>, @Ctx() context: RequestContext, @Res() reply: FastifyReply) {
     const pii = maySeePersonalData(context);
     if (pii) await this.reader.recordRead(context, { kind: 'export', ...query });
-    const from = query.from ? Date.parse(query.from) : -Infinity;
-    const to = query.to ? Date.parse(query.to) : Infinity;
-    const wanted = (event: AuditEvent) => {
-      const at = Date.parse(event.occurredAt);
-      return at >= from && at <= to && (!query.actorId || event.actor === query.actorId.toLowerCase());
-    };
-    const pages = this.reader.all(query.type ? { eventTypes: query.type.split(',') } : undefined, pii);
+    const pages = exportPages(this.reader, query, pii);
     async function* lines() {
-      for await (const page of pages) {
-        const chunk = page.filter(wanted).map((event) => `${JSON.stringify(event)}\n`).join('');
-        if (chunk) yield chunk;
-      }
+      for await (const page of pages) yield page.map((event) => `${JSON.stringify(event)}\n`).join('');
     }
     return reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')

@@ -1,0 +1,39 @@
+import type { DecodedEvent } from '../../../../../libs/event-codec/src';
+import { ProblemError } from '../../http/problem';
+import type { AuditReader } from '../audit-reader';
+import { reviewState } from '../audit-view';
+
+/** `at` is a stream revision (digits) or an ISO-8601 time. */
+export function parseAt(at: string): { revision: bigint } | { time: number } {
+  if (/^\d{1,18}$/.test(at)) return { revision: BigInt(at) };
+  const time = Date.parse(at);
+  if (/^\d{4}-\d{2}-\d{2}/.test(at) && !Number.isNaN(time)) return { time };
+  throw new ProblemError('validation_failed', 'at must be a revision or an ISO-8601 time.', [{ field: 'at', message: 'expected a revision (0, 1, …) or an ISO-8601 time' }]);
+}
+
+/** The decider's part that folds events: the same evolve and initial state that production folds events with. */
+export interface Evolver {
+  initialState(): object;
+  evolve(state: never, event: never): object;
+}
+
+/**
+ * The entity `stream` holds, as it was at `at` (a revision, inclusive, or a time), folded by `decider`; undefined when
+ * the stream does not exist. Personal data masked unless `pii`.
+ */
+export async function stateAt(reader: AuditReader, stream: string, decider: Evolver, rawAt: string, pii: boolean) {
+  const at = parseAt(rawAt);
+  const events = await reader.decodedStream(stream);
+  if (events.length === 0) return undefined;
+  const upTo = (event: DecodedEvent) => ('revision' in at ? event.recorded.revision <= at.revision : Date.parse(event.recorded.metadata.occurredAt) <= at.time);
+  const applied = events.filter(upTo);
+  const state = applied.reduce((current, event) => decider.evolve(current as never, event as never), decider.initialState());
+  const last = applied.at(-1);
+  return {
+    at: rawAt,
+    revision: last ? last.recorded.revision.toString() : null,
+    occurredAt: last ? last.recorded.metadata.occurredAt : null,
+    state: reviewState(state, pii),
+    masked: !pii,
+  };
+}
