@@ -28,5 +28,6 @@ module.exports = {
     // Real-server suites: run only by `npm run test:esdb` (and friends), with their URL set.
     { ...common, displayName: 'esdb-real', testMatch: ['<rootDir>/test/**/*.esdb-real.ts'] },
     { ...common, displayName: 'opensearch-real', testMatch: ['<rootDir>/test/**/*.opensearch-real.ts'] },
+    { ...common, displayName: 'minio-real', testMatch: ['<rootDir>/test/**/*.minio-real.ts'] },
   ],
 };

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestApp } from './app';
 
 /** Binary values as their raw bytes (latin1), so plaintext hidden in a bytea column or a Redis blob still shows. */
@@ -7,7 +9,8 @@ const raw = (_key: string, value: unknown) =>
 /**
  * Everything the service keeps, as one string to search: every event (stream name, type, data, metadata) through the
  * app's event store, every row of every PostgreSQL table (the read model, search, idempotency records, dead letters,
- * data keys, the PostgreSQL event store itself…), every Redis key and value, and the app's logs.
+ * data keys, the PostgreSQL event store itself…), every Redis key and value, the app's logs, and every uploaded file
+ * in the local object store.
  */
 export async function everyStoredByte(t: TestApp): Promise<string> {
   const parts: string[] = [];
@@ -31,5 +34,7 @@ export async function everyStoredByte(t: TestApp): Promise<string> {
   }
 
   parts.push(...t.logs);
+  const uploads = t.config.uploadsDir;
+  for (const file of existsSync(uploads) ? readdirSync(uploads) : []) parts.push(file, readFileSync(join(uploads, file)).toString('latin1'));
   return parts.join('\n');
 }

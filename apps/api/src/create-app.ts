@@ -13,6 +13,7 @@ import { registerCorrelationIds } from './http/correlation';
 import { requireJsonBodies } from './http/json-only';
 import { nestLogger, registerRequestLogging } from './http/request-logging';
 import { validationProblem } from './http/validation-problem';
+import { MAX_UPLOAD_BYTES } from './files/upload-rules';
 
 /**
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
@@ -41,6 +42,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   registerRequestLogging(app.getHttpAdapter().getInstance(), logger, app.get(Metrics));
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());
+  // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
+  app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));
   app.enableShutdownHooks();
   await app.init();

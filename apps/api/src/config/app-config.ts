@@ -25,6 +25,12 @@ const environmentSchema = z.object({
   S3_BUCKET: z.string().min(1).optional(),
   S3_ACCESS_KEY: z.string().min(1).optional(),
   S3_SECRET_KEY: z.string().min(1).optional(),
+  /** Where uploads go when no S3 store is configured (served by the service through signed URLs). */
+  UPLOADS_DIR: z.string().min(1).default('var/uploads'),
+  /** The service's address as clients reach it, for the URLs it hands out (uploads, local files). */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** How long a pre-signed upload URL stays valid. */
+  UPLOAD_URL_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
   MASTER_KEY: z.string().min(1).optional(),
   SERVICE_KEYS: z.string().min(1).optional(),
   SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(8 * 3600),
@@ -45,6 +51,9 @@ export interface AppConfig {
   redisUrl: string;
   openSearchUrl: string | undefined;
   s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string } | undefined;
+  uploadsDir: string;
+  publicBaseUrl: string;
+  uploadUrlSeconds: number;
   masterKey: string | undefined;
   serviceKeys: string;
   usingDevelopmentServiceKeys: boolean;
@@ -86,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     s3: e.S3_ENDPOINT
       ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET!, accessKey: e.S3_ACCESS_KEY!, secretKey: e.S3_SECRET_KEY! }
       : undefined,
+    uploadsDir: e.UPLOADS_DIR,
+    uploadUrlSeconds: e.UPLOAD_URL_SECONDS,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     masterKey: e.MASTER_KEY,
     serviceKeys: e.SERVICE_KEYS ?? DEVELOPMENT_SERVICE_KEYS,
     usingDevelopmentServiceKeys: !e.SERVICE_KEYS,

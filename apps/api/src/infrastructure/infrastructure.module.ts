@@ -12,7 +12,10 @@ import { ProjectionStatusReader } from '../../../../projections/src/ops/projecti
 /** How far behind (age of the oldest unprocessed event) a live projection may be before readiness fails. */
 const PROJECTION_LAG_LIMIT_SECONDS = 60;
 import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
-import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
+import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, OBJECT_STORAGE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
+import { createObjectStorage } from '../files/object-storage.factory';
+import { UploadRecords } from '../files/upload-records';
+import type { MasterKey } from '../../../../libs/privacy/src';
 
 /**
  * The service's connections, made once per process from the configuration, and closed on shutdown.
@@ -75,9 +78,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
             },
           ],
         },
+        { provide: OBJECT_STORAGE, inject: [MASTER_KEY], useFactory: (masterKey: MasterKey) => createObjectStorage(config, masterKey) },
+        UploadRecords,
         ...providers,
       ],
-      exports: [APP_CONFIG, PG_POOL, IDEMPOTENCY_POOL, REDIS, EVENT_STORE, READ_MODEL_DB, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
+      exports: [APP_CONFIG, PG_POOL, IDEMPOTENCY_POOL, OBJECT_STORAGE, UploadRecords, REDIS, EVENT_STORE, READ_MODEL_DB, READINESS_CHECKS, ...providers.map((provider) => (provider as { provide: string | symbol | (abstract new (...args: never[]) => unknown) }).provide)],
     };
   }
 

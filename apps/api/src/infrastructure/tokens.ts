@@ -12,3 +12,5 @@ export const REDIS = Symbol('REDIS');
 export const MASTER_KEY = Symbol('MASTER_KEY');
 /** Slonik pool: typed read-model queries (rows checked against zod schemas). */
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
+/** Where uploaded files are stored (libs/object-storage): S3/MinIO or a local directory. */
+export const OBJECT_STORAGE = Symbol('OBJECT_STORAGE');

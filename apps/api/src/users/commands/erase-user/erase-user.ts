@@ -12,7 +12,9 @@ import { withPosition } from '../../../commands/command-response';
 import { Ctx, type RequestContext } from '../../../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempotency/idempotency.interceptor';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
-import { PG_POOL } from '../../../infrastructure/tokens';
+import { OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
+import { UploadRecords } from '../../../files/upload-records';
+import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { UserLookup } from '../../user-lookup';
@@ -40,6 +42,8 @@ export class EraseUserHandler implements ICommandHandler<EraseUserCommand> {
     private readonly keys: DataKeyStore,
     private readonly idempotency: IdempotencyStore,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly uploads: UploadRecords,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {}
 
   async execute({ userId, envelope }: EraseUserCommand): Promise<string | undefined> {
@@ -70,6 +74,10 @@ export class EraseUserHandler implements ICommandHandler<EraseUserCommand> {
     await this.reservations.release(user.email, userId, 'erased', envelope, context);
     await this.keys.destroy(userId);
     await this.idempotency.forgetSubject(userId);
+    // Their uploads go too: every avatar they ever uploaded, confirmed or not.
+    const objectKeys = await this.uploads.keysOf(userId, 'user_avatar');
+    for (const objectKey of objectKeys) await this.storage.delete(objectKey);
+    await this.uploads.forget(objectKeys);
     return outcome.position && formatPosition(outcome.position);
   }
 }
