@@ -89,6 +89,19 @@ describe('audit', () => {
     expect([unknown.status, unknown.body.code]).toEqual([404, 'organization_not_found']);
   });
 
+  test('after erasure the history still shows every event, with the personal fields marked erased', async () => {
+    const id = await person(`erased-${randomUUID().slice(0, 6)}@example.com`);
+    const erased = await t.request('DELETE', `/v1/users/${id}`);
+    expect(erased.status).toBe(202);
+    const history = await t.request('GET', `/v1/audit/users/${id}/events`);
+    expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(['UserRegistered', 'UserErased']);
+    expect(history.body.items[0]).toMatchObject({ clientIp: '[erased]', data: { userId: id, email: '[erased]', passwordHash: '[erased]' } });
+    const masked = await t.request('GET', `/v1/audit/users/${id}/events`, { key: REVIEWER_KEY });
+    expect(masked.body.items[0].data).toMatchObject({ email: '[erased]', passwordHash: '[erased]' });
+    const state = await t.request('GET', `/v1/audit/users/${id}/state?at=0`, { key: REVIEWER_KEY });
+    expect(state.body.state).toMatchObject({ status: 'active', email: '[erased]', passwordHash: '[erased]' });
+  });
+
   test('state at a revision and at a time equals what the read model answered then', async () => {
     const owner = await person(`owner-${randomUUID().slice(0, 6)}@example.com`);
     const member = await person(`member-${randomUUID().slice(0, 6)}@example.com`);
