@@ -167,11 +167,13 @@ async function main(): Promise<void> {
           (request) => {
             const i = next++;
             const org = i % ORGANIZATIONS;
+            // Every request a new (organization, user) pair, however many runs: past the last user, shift by one.
+            const user = (i + Math.floor(i / users.length)) % users.length;
             return {
               ...request,
               path: `/v1/organizations/${organizations[org]}/members`,
               headers: headers({ 'x-actor-id': owners[org]! }),
-              body: JSON.stringify({ userId: users[i % users.length], role: 'member' }),
+              body: JSON.stringify({ userId: users[user], role: 'member' }),
             };
           },
           'POST',
