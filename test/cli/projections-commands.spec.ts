@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { RateMeter } from '../../apps/cli/src/projections-rebuild.command';
 import { ProjectionRegistry } from '../../projections/src/runtime/projection-registry';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+import { testRedisUrl } from '../support/redis';
 
 /** The operators' CLI as they run it: a process of its own, reading DATABASE_URL like the service. */
 describe('projections commands', () => {
@@ -18,7 +19,7 @@ describe('projections commands', () => {
 
   function cli(...args: string[]) {
     const result = spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/cli/src/main.ts', 'projections', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379/15' },
+      env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: database.url, REDIS_URL: testRedisUrl(7) },
       encoding: 'utf8',
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };

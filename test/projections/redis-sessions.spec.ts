@@ -6,9 +6,10 @@ import { SessionReader } from '../../projections/src/sessions/session-reader';
 import { SessionKeys } from '../../projections/src/sessions/session-keys';
 import { DeadLetterRecorder } from '../../projections/src/runtime/dead-letters';
 import { createTestDatabase, dropTemplate } from '../support/postgres';
+import { testRedisUrl } from '../support/redis';
 
 // Redis database 11 belongs to this file (each test file that touches Redis takes its own number).
-const REDIS_URL = 'redis://127.0.0.1:6379/11';
+const REDIS_URL = testRedisUrl(11);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let position = 0n;

@@ -7,6 +7,7 @@ import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
 import { startEsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, type TestDatabase } from './postgres';
+import { testRedisUrl } from './redis';
 
 /** The development key (README): every scope. */
 export const DEV_KEY = 'dev-local-key';
@@ -53,7 +54,7 @@ export async function createTestApp(options: {
   // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
   const shared = options.shareDatabaseWith?.database;
   const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
-  const redisUrl = `redis://127.0.0.1:6379/${options.redisDb}`;
+  const redisUrl = testRedisUrl(options.redisDb);
   const redis = new Redis(redisUrl);
   await redis.flushdb();
   const config = loadConfig({
