@@ -7,6 +7,8 @@ import { derivedUuid } from './derived-ids';
 export interface Decider<TCommand, TEvent extends PlainEvent, TState> {
   decide(command: TCommand, state: TState): TEvent[];
   evolve(state: TState, event: TEvent): TState;
+  /** Many events at once, linear in their number (libs/domain's folds); never changes the state passed in. */
+  fold(state: TState, events: readonly TEvent[]): TState;
   initialState(): TState;
 }
 
@@ -87,7 +89,7 @@ export class AggregateStore {
   async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>) {
     const recorded = await this.eventStore.readStream(streamName);
     const decoded = await this.codec.decode(recorded);
-    const state = decoded.reduce((current, event) => decider.evolve(current, event as unknown as TEvent), decider.initialState());
+    const state = decider.fold(decider.initialState(), decoded as unknown as TEvent[]);
     return { state, recorded, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : undefined };
   }
 
@@ -131,7 +133,7 @@ export class AggregateStore {
       try {
         const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
         this.observer.appended?.(streamName, decided.length);
-        const next = decided.reduce((current, event) => decider.evolve(current, event), state);
+        const next = decider.fold(state, decided);
         this.remember(streamName, { state: next, revision: result.nextExpectedRevision, eventPositions, cachedAt: this.now() }, encoded.map((event) => event.id), result.position);
         return { state: next, events: decided, position: result.position, alreadyApplied: false };
       } catch (error) {
@@ -149,7 +151,7 @@ export class AggregateStore {
     const fresh = cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
     const recorded = await this.eventStore.readStream(streamName, fresh ? { fromRevision: fresh.revision + 1n } : {});
     const decoded = await this.codec.decode(recorded);
-    const state = decoded.reduce((current, event) => decider.evolve(current, event as unknown as TEvent), fresh ? fresh.state : decider.initialState());
+    const state = decider.fold(fresh ? fresh.state : decider.initialState(), decoded as unknown as TEvent[]);
     const eventPositions = new Map(fresh?.eventPositions);
     for (const event of recorded) eventPositions.set(event.id, event.position);
     const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : fresh?.revision;

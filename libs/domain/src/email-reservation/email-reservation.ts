@@ -29,6 +29,11 @@ export function evolveEmailReservation(state: EmailReservationState, event: Emai
   return event.type === 'EmailReserved' ? { holder: event.data.userId, reservedAt: event.data.at } : { holder: undefined, reservedAt: undefined };
 }
 
+/** A reservation's state is two fields: folding event by event is linear already. */
+export function foldEmailReservation(state: EmailReservationState, events: readonly EmailReservationEvent[]): EmailReservationState {
+  return events.reduce(evolveEmailReservation, state);
+}
+
 export function decideEmailReservation(command: EmailReservationCommand, state: EmailReservationState): EmailReservationEvent[] {
   const { userId, now } = command.data;
   if (command.type === 'ReleaseEmail') {
@@ -48,5 +53,6 @@ export function decideEmailReservation(command: EmailReservationCommand, state: 
 export const emailReservationDecider = {
   decide: decideEmailReservation,
   evolve: evolveEmailReservation,
+  fold: foldEmailReservation,
   initialState: initialEmailReservationState,
 };

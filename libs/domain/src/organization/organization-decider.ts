@@ -2,7 +2,7 @@ import { DomainError } from '../shared/domain-error';
 import { parseOrganizationName, parsePaymentMethod, parsePlan, parseRole, type Role } from '../shared/organization-values';
 import type { OrganizationCommand } from './organization-commands';
 import type { OrganizationEvent } from './organization-events';
-import { evolveOrganization, initialOrganizationState, type OrganizationState, ownerCount } from './organization-state';
+import { evolveOrganization, foldOrganization, initialOrganizationState, type OrganizationState, ownerCount } from './organization-state';
 
 type Organization = Extract<OrganizationState, { status: 'active' }>;
 
@@ -150,4 +150,4 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
   }
 }
 
-export const organizationDecider = { decide: decideOrganization, evolve: evolveOrganization, initialState: initialOrganizationState };
+export const organizationDecider = { decide: decideOrganization, evolve: evolveOrganization, fold: foldOrganization, initialState: initialOrganizationState };

@@ -3,19 +3,20 @@ import { DomainError, type DomainErrorCode } from '../shared/domain-error';
 interface Decider<C, E, S> {
   decide(command: C, state: S): E[];
   evolve(state: S, event: E): S;
+  fold(state: S, events: readonly E[]): S;
   initialState(): S;
 }
 
 /**
  * Given/when/then for deciders, with no I/O: `spec.given(history).when(command).then(expectedEvents)` or
- * `.thenThrows('code')`. The history is folded with the decider's own `evolve`, as the event store would.
+ * `.thenThrows('code')`. The history is folded with the decider's own `fold`, as the aggregate store does.
  */
 export function deciderSpecification<C, E, S>(decider: Decider<C, E, S>) {
   return {
     given(history: E[] = []) {
       return {
         when(command: C) {
-          const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()));
+          const run = () => decider.decide(command, decider.fold(decider.initialState(), history));
           return {
             then(expected: E[]): void {
               expect(run()).toEqual(expected);

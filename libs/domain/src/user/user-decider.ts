@@ -2,7 +2,7 @@ import { DomainError } from '../shared/domain-error';
 import { parseEmail } from '../shared/email';
 import type { UserCommand } from './user-commands';
 import type { UserEvent } from './user-events';
-import { evolveUser, initialUserState, type UserState } from './user-state';
+import { evolveUser, foldUser, initialUserState, type UserState } from './user-state';
 
 const notFound = () => new DomainError('user_not_found', 'No such user.');
 const badCredentials = () => new DomainError('invalid_credentials', 'The email or password is wrong.');
@@ -65,4 +65,4 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
   }
 }
 
-export const userDecider = { decide: decideUser, evolve: evolveUser, initialState: initialUserState };
+export const userDecider = { decide: decideUser, evolve: evolveUser, fold: foldUser, initialState: initialUserState };
