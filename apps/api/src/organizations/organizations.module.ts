@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { OrganizationCommandsHttpController } from './commands/organization-routes.http';
-import { ExecuteOrganizationCommandHandler } from './organization-commands.handler';
+import { ExecuteOrganizationCommandHandler } from './organization-commands';
 
 @Module({
   imports: [UsersModule],

@@ -10,7 +10,7 @@ import { Ctx, type RequestContext } from '../../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { Documented } from '../../openapi/documented.decorator';
 import { UserLookup } from '../../users/user-lookup';
-import { ExecuteOrganizationCommand, type OrganizationOutcome, organizationView } from '../organization-commands.handler';
+import { ExecuteOrganizationCommand, type OrganizationOutcome, organizationView } from '../organization-commands';
 
 // Shapes only: the domain checks names, plans, roles and payment references, and names the field that broke a rule.
 const CreateOrganizationRequest = z.strictObject({ name: z.string().max(1000), plan: z.string().max(50).optional() });
