@@ -8,7 +8,7 @@ import { withPosition } from '../../commands/command-response';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { Documented } from '../../openapi/documented.decorator';
-import { ExecuteOrganizationCommand, type OrganizationOutcome } from '../../organizations/organization-commands.handler';
+import { ExecuteOrganizationCommand, type OrganizationOutcome } from '../../organizations/organization-commands';
 import { ConfirmUpload } from '../confirm-upload';
 import { ConfirmUploadRequest } from '../set-avatar/set-avatar.http';
 
