@@ -44,6 +44,16 @@ describe.each(EVENT_STORES)('organization and membership commands over HTTP (%s)
     expect(ghost.body.code).toBe('user_not_found');
   });
 
+  test('ids are case-insensitive: an upper-case organization id reaches the same organization', async () => {
+    const { id, owner, outsider } = await organizationWith();
+    const renamed = await t.request('PATCH', `/v1/organizations/${id.toUpperCase()}`, { body: { name: 'Acme Upper' }, headers: as(owner) });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id, name: 'Acme Upper', memberCount: 3 });
+    const joined = await t.request('POST', `/v1/organizations/${id.toUpperCase()}/members`, { body: { userId: outsider.toUpperCase(), role: 'member' }, headers: as(owner) });
+    expect(joined.status).toBe(201);
+    expect(joined.body).toMatchObject({ organizationId: id, userId: outsider, role: 'member' });
+  });
+
   test('each rule answers with its code', async () => {
     const { id, owner, admin, member, outsider } = await organizationWith();
     const cases: [string, string, unknown, string, number, string?][] = [

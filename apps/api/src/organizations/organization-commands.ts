@@ -60,8 +60,9 @@ export class OrganizationCommandRunner {
   ): Promise<OrganizationOutcome['state']> {
     const envelope = CommandEnvelope.from(context, request);
     const actorId = envelope.requireActor();
+    // Ids are UUIDs, which are case-insensitive: `ABC…` and `abc…` name one organization, hence one stream.
     const outcome = await this.commands.execute<ExecuteOrganizationCommand, OrganizationOutcome>(
-      new ExecuteOrganizationCommand(organizationId, build(envelope, actorId), envelope),
+      new ExecuteOrganizationCommand(organizationId.toLowerCase(), build(envelope, actorId), envelope),
     );
     withPosition(reply, outcome.position);
     return outcome.state;
@@ -90,7 +91,7 @@ export function organizationView(state: OrganizationOutcome['state']) {
 }
 
 /** A membership as command responses show it; `userId` is lower case, as the organization's state keys it. */
-export function membershipView(organizationId: string, userId: string, state: OrganizationOutcome['state']) {
+export function membershipView(state: OrganizationOutcome['state'], userId: string) {
   const member = state.members[userId]!;
-  return { organizationId, userId, role: member.role, joinedAt: member.joinedAt };
+  return { organizationId: state.organizationId, userId, role: member.role, joinedAt: member.joinedAt };
 }

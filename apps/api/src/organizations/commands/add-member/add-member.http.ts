@@ -31,6 +31,6 @@ export class AddMemberHttpController {
     const userId = body.userId.toLowerCase();
     const userExists = await this.users.isActive(userId);
     const state = await this.organizations.run(id, (e, actorId) => ({ type: 'AddMember', data: { userId, role: body.role, userExists, actorId, now: e.now } }), context, request, reply);
-    return membershipView(id, userId, state);
+    return membershipView(state, userId);
   }
 }

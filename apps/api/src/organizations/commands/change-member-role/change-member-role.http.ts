@@ -27,6 +27,6 @@ export class ChangeMemberRoleHttpController {
   ) {
     const userId = rawUserId.toLowerCase();
     const state = await this.organizations.run(id, (e, actorId) => ({ type: 'ChangeMemberRole', data: { userId, role: body.role, actorId, now: e.now } }), context, request, reply);
-    return membershipView(id, userId, state);
+    return membershipView(state, userId);
   }
 }

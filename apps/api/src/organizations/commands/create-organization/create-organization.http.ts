@@ -10,6 +10,8 @@ import { OrganizationCommandRunner, OrganizationCommandsController, Organization
 
 // Shapes only: the domain checks the name and the plan, and names the field that broke a rule.
 const CreateOrganizationRequest = z.strictObject({ name: z.string().max(1000), plan: z.string().max(50).optional() });
+// The contract's answer to a creation: the new organization's id, name, plan and billing owner.
+const CreateOrganizationResponse = OrganizationResponse.pick({ id: true, name: true, plan: true, ownerId: true });
 
 /** `POST /v1/organizations`: the actor, who must be an existing user, becomes the billing owner. */
 @OrganizationCommandsController()
@@ -21,7 +23,7 @@ export class CreateOrganizationHttpController {
 
   @Post()
   @HttpCode(201)
-  @Documented({ summary: 'Create an organization; the actor becomes its billing owner', body: CreateOrganizationRequest, response: OrganizationResponse, errors: ['user_not_found'] })
+  @Documented({ summary: 'Create an organization; the actor becomes its billing owner', body: CreateOrganizationRequest, response: CreateOrganizationResponse, errors: ['user_not_found'] })
   async create(
     @Body({ schema: CreateOrganizationRequest }) body: z.infer<typeof CreateOrganizationRequest>,
     @Ctx() context: RequestContext,
@@ -34,7 +36,8 @@ export class CreateOrganizationHttpController {
     const actorExists = await this.users.isActive(actorId);
     const state = await this.organizations.run(
       organizationId,
-      () => ({ type: 'CreateOrganization', data: { organizationId, name: body.name, ...(body.plan !== undefined ? { plan: body.plan } : {}), actorId, actorExists, now: envelope.now } }),
+      // The runner's envelope gives the time, so the event's createdAt and its metadata's occurredAt are one instant.
+      (e) => ({ type: 'CreateOrganization', data: { organizationId, name: body.name, ...(body.plan !== undefined ? { plan: body.plan } : {}), actorId, actorExists, now: e.now } }),
       context,
       request,
       reply,
