@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { organizationDecider, type OrganizationEvent } from '../../libs/domain/src';
+import { formatPosition } from '../../libs/event-store/src';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 
@@ -119,5 +121,68 @@ describe.each(EVENT_STORES)('organization and membership commands over HTTP (%s)
       .map((e) => (e.data as { userId: string }).userId);
     expect(new Set(joined).size).toBe(joined.length);
     for (const person of people) expect(joined).toContain(person);
+  });
+});
+
+/**
+ * "The billing owner is an owner member" and "at least one owner" are rules of one stream, kept under racing
+ * processes by the expected revision: the loser decides again on fresh state and is refused. Each round races a
+ * transfer of ownership to a member (process one) against removing and demoting that member (process two).
+ */
+describe.each(EVENT_STORES)('organization rules under racing processes (%s)', (eventStore) => {
+  jest.setTimeout(120_000);
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    first = await createTestApp({ redisDb: 13, eventStore });
+    second = await createTestApp({ redisDb: 13, shareDatabaseWith: first, eventStore: 'postgres', env: eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {} });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+    await dropTemplate();
+  });
+
+  const as = (actorId: string) => ({ 'x-actor-id': actorId });
+  async function user(): Promise<string> {
+    const response = await first.request('POST', '/v1/users', { body: { email: `racer-${randomUUID()}@example.com`, password: 'correct horse battery' } });
+    return response.body.id as string;
+  }
+
+  test('a transfer of ownership racing the removal and demotion of its new owner never leaves a billing owner who is not an owner', async () => {
+    const rounds = 30;
+    const outcomes: string[] = [];
+    const organizations = await Promise.all(
+      Array.from({ length: rounds }, async () => {
+        const [owner, heir] = await Promise.all([user(), user()]);
+        const created = await first.request('POST', '/v1/organizations', { body: { name: 'Race Inc' }, headers: as(owner) });
+        const id = created.body.id as string;
+        expect((await first.request('POST', `/v1/organizations/${id}/members`, { body: { userId: heir, role: 'admin' }, headers: as(owner) })).status).toBe(201);
+        return { id, owner, heir };
+      }),
+    );
+    await Promise.all(
+      organizations.flatMap(({ id, owner, heir }) => [
+        first.request('POST', `/v1/organizations/${id}/ownership`, { body: { newOwnerId: heir }, headers: as(owner) }),
+        second.request('DELETE', `/v1/organizations/${id}/members/${heir}`, { headers: as(owner) }),
+        second.request('PATCH', `/v1/organizations/${id}/members/${heir}`, { body: { role: 'member' }, headers: as(owner) }),
+      ].map((pending) => pending.then((response) => outcomes.push(response.status < 300 ? String(response.status) : String(response.body.code))))),
+    );
+    // Only refusals the rules give, never a 500 or a lost race that outlived the retries.
+    expect(new Set(outcomes)).toEqual(new Set(outcomes.filter((outcome) => ['200', '204', 'billing_owner_protected', 'not_a_member', 'forbidden'].includes(outcome))));
+
+    const events = await first.allEvents();
+    for (const { id } of organizations) {
+      const history = events.filter((event) => event.streamName === `organization-${id}`).map((event) => ({ type: event.type, data: event.data }) as OrganizationEvent);
+      const state = organizationDecider.fold(organizationDecider.initialState(), history);
+      if (state.status !== 'active') throw new Error('the organization is gone');
+      expect(state.members[state.ownerId]?.role).toBe('owner');
+      // The read model agrees once it has caught up.
+      const members = await first.request('GET', `/v1/organizations/${id}/members`, { headers: { 'x-consistent-with': formatPosition(events.at(-1)!.position) } });
+      expect(members.status).toBe(200);
+      const owners = (members.body.items as { userId: string; role: string }[]).filter((member) => member.role === 'owner').map((member) => member.userId);
+      expect(owners).toContain(state.ownerId);
+      expect((await first.request('GET', `/v1/organizations/${id}`)).body.ownerId).toBe(state.ownerId);
+    }
   });
 });
