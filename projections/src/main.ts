@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig } from '../../apps/api/src/config/app-config';
-import { openEventStore } from '../../apps/api/src/infrastructure/open-event-store';
+import { loadConfig, openEventStore } from '../../libs/config/src';
 import { ProjectedEventDecoder } from '../../apps/api/src/projections/projected-event-decoder';
 import { migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';

@@ -7,7 +7,7 @@ import { ConsistencyGate } from '../../../../projections/src/consistency/consist
 import { ProjectionsHost } from '../../../../projections/src/projections-host';
 import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../../../libs/config/src';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
 import { ProjectedEventDecoder } from './projected-event-decoder';
 

@@ -3,9 +3,8 @@ import { userInfo } from 'node:os';
 import { Pool } from 'pg';
 import { AuditReader } from '../../../api/src/audit/audit-reader';
 import type { Scope } from '../../../api/src/auth/service-keys';
-import { loadConfig } from '../../../api/src/config/app-config';
+import { loadConfig, openEventStore } from '../../../../libs/config/src';
 import type { RequestContext } from '../../../api/src/http/request-context';
-import { openEventStore } from '../../../api/src/infrastructure/open-event-store';
 import { EventCodec } from '../../../../libs/event-codec/src';
 import { DataKeyStore, FieldSealer, loadMasterKey } from '../../../../libs/privacy/src';
 
