@@ -3,7 +3,7 @@ import { type OrganizationCommand, organizationDecider, type OrganizationState }
 import { formatPosition } from '../../../../libs/event-store/src';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-context';
-import { organizationStream } from '../users/user-streams';
+import { organizationStream } from '../../../../libs/streams/src';
 
 export class ExecuteOrganizationCommand {
   constructor(

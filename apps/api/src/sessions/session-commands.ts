@@ -9,7 +9,7 @@ import type { AppConfig } from '../../../../libs/config/src';
 import { APP_CONFIG, MASTER_KEY } from '../infrastructure/tokens';
 import { EmailReservations } from '../users/email-reservations';
 import { UserLookup } from '../users/user-lookup';
-import { userStream } from '../users/user-streams';
+import { userStream } from '../../../../libs/streams/src';
 
 export interface NewSession {
   token: string;

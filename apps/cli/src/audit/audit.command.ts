@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { exportPages } from '../../../api/src/audit/export-events/export-events';
 import { type Evolver, stateAt } from '../../../api/src/audit/state-at/state-at';
-import { organizationStream, userStream } from '../../../api/src/users/user-streams';
+import { organizationStream, userStream } from '../../../../libs/streams/src';
 import { organizationDecider, userDecider } from '../../../../libs/domain/src';
 import { reportingErrors } from '../cli-errors';
 import { openAuditInfrastructure } from './audit-infrastructure';

@@ -4,7 +4,7 @@ import { DomainError, type DomainErrorCode, organizationDecider, userDecider } f
 import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { Documented } from '../../openapi/documented.decorator';
-import { organizationStream, userStream } from '../../users/user-streams';
+import { organizationStream, userStream } from '../../../../../libs/streams/src';
 import { AuditReader } from '../audit-reader';
 import { maySeePersonalData } from '../may-see-personal-data';
 import { type Evolver, stateAt } from './state-at';
