@@ -1,14 +1,27 @@
-import type { DecodedEvent } from '../../../../../libs/event-codec/src';
-import { ProblemError } from '../../http/problem';
-import type { AuditReader } from '../audit-reader';
-import { reviewState } from '../audit-view';
+import type { DecodedEvent } from '../../event-codec/src';
+import type { AuditReader } from './audit-reader';
+import { reviewState } from './audit-view';
+
+/**
+ * `at` is neither a revision nor an ISO-8601 time. It carries a stable code and field errors, the shape the API's
+ * problem filter recognises (a 422 `validation_failed` naming `at`), so this library needs no HTTP import.
+ */
+export class InvalidAtError extends Error {
+  readonly code = 'validation_failed';
+  readonly fieldErrors = [{ field: 'at', message: 'expected a revision (0, 1, …) or an ISO-8601 time' }];
+
+  constructor() {
+    super('at must be a revision or an ISO-8601 time.');
+    this.name = 'InvalidAtError';
+  }
+}
 
 /** `at` is a stream revision (digits) or an ISO-8601 time. */
 export function parseAt(at: string): { revision: bigint } | { time: number } {
   if (/^\d{1,18}$/.test(at)) return { revision: BigInt(at) };
   const time = Date.parse(at);
   if (/^\d{4}-\d{2}-\d{2}/.test(at) && !Number.isNaN(time)) return { time };
-  throw new ProblemError('validation_failed', 'at must be a revision or an ISO-8601 time.', [{ field: 'at', message: 'expected a revision (0, 1, …) or an ISO-8601 time' }]);
+  throw new InvalidAtError();
 }
 
 /** The decider's part that folds events: the same evolve and initial state that production folds events with. */
