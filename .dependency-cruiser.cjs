@@ -1,6 +1,7 @@
 /**
  * Architecture boundaries, checked in CI (`npm run lint`).
  * The domain is pure: no framework, no infrastructure, no Node I/O — only its own files.
+ * Applications do not reach into each other: libraries serve them all, projections/ serves apps, the CLI stays out of the API.
  */
 module.exports = {
   forbidden: [
@@ -17,6 +18,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/' },
       to: { path: '^(apps|projections)/' },
+    },
+    {
+      name: 'projections-do-not-depend-on-apps',
+      comment: 'The projectors run as a process of their own; apps may host them (apps/api does), never the other way round. Shared code goes to libs/.',
+      severity: 'error',
+      from: { path: '^projections/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'cli-does-not-depend-on-api',
+      comment: "The CLI and the API are separate applications: what both need lives in libs/ (or projections/), not in the other's internals.",
+      severity: 'error',
+      from: { path: '^apps/cli/' },
+      to: { path: '^apps/api/' },
     },
     {
       name: 'no-test-code-in-production',

@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { userStream } from '../apps/api/src/users/user-streams';
+import { userStream } from '../libs/streams/src';
 import { EventCodec } from '../libs/event-codec/src';
 import { PostgresEventStore } from '../libs/event-store/src';
 import { DataKeyStore, FieldSealer, loadMasterKey } from '../libs/privacy/src';

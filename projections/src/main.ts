@@ -1,12 +1,11 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig } from '../../apps/api/src/config/app-config';
-import { openEventStore } from '../../apps/api/src/infrastructure/open-event-store';
-import { ProjectedEventDecoder } from '../../apps/api/src/projections/projected-event-decoder';
+import { loadConfig, openEventStore } from '../../libs/config/src';
 import { migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
 import { ProjectionsHost } from './projections-host';
+import { ProjectedEventDecoder } from './runtime/projected-event-decoder';
 
 /**
  * The projectors as a process of their own (production runs the API with RUN_PROJECTORS=false and this beside it).

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config';
+import { loadConfig, type AppConfig } from '../../libs/config/src';
 import { createApp } from '../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src';

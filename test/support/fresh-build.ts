@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import { ProjectedEventDecoder } from '../../apps/api/src/projections/projected-event-decoder';
+import { ProjectedEventDecoder } from '../../projections/src/runtime/projected-event-decoder';
 import { EventCodec } from '../../libs/event-codec/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';

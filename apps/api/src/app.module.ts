@@ -6,7 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { FilesModule } from './files/files.module';
 import { ServiceKeys } from './auth/service-keys';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '../../../libs/config/src';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';

@@ -8,7 +8,7 @@ import { migrate } from '../../../libs/database/src';
 import { createLogger } from '../../../libs/privacy/src';
 import { AppModule } from './app.module';
 import { Metrics } from './metrics/metrics';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '../../../libs/config/src';
 import { registerCorrelationIds } from './http/correlation';
 import { requireJsonBodies } from './http/json-only';
 import { nestLogger, registerRequestLogging } from './http/request-logging';

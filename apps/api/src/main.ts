@@ -1,4 +1,4 @@
-import { loadConfig } from './config/app-config';
+import { loadConfig } from '../../../libs/config/src';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig } from '../../api/src/config/app-config';
-import { openEventStore } from '../../api/src/infrastructure/open-event-store';
+import { loadConfig, openEventStore } from '../../../libs/config/src';
 import { ProjectionOperations } from '../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../projections/src/ops/projection-status';
 

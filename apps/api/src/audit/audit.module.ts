@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AuditReader } from './audit-reader';
+import { AuditReader } from '../../../../libs/audit/src';
+import { EventCodec } from '../../../../libs/event-codec/src';
+import type { EventStore } from '../../../../libs/event-store/src';
+import { FieldSealer } from '../../../../libs/privacy/src';
+import { EVENT_STORE } from '../infrastructure/tokens';
 import { ExportEventsHttpController } from './export-events/export-events.http';
 import { StateAtHttpController } from './state-at/state-at.http';
 import { StreamHistoryHttpController } from './stream-history/stream-history.http';
@@ -7,7 +11,13 @@ import { StreamHistoryHttpController } from './stream-history/stream-history.htt
 /** Audit reviewers: history, state at a time or revision, exports (../shared/API.md, Audit). */
 @Module({
   controllers: [StreamHistoryHttpController, StateAtHttpController, ExportEventsHttpController],
-  providers: [AuditReader],
+  providers: [
+    {
+      provide: AuditReader,
+      inject: [EVENT_STORE, EventCodec, FieldSealer],
+      useFactory: (eventStore: EventStore, codec: EventCodec, sealer: FieldSealer) => new AuditReader(eventStore, codec, sealer),
+    },
+  ],
   exports: [AuditReader],
 })
 export class AuditModule {}

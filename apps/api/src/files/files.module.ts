@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { type ObjectStorage, S3ObjectStorage } from '../../../../libs/object-storage/src';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../../../libs/config/src';
 import { APP_CONFIG, OBJECT_STORAGE } from '../infrastructure/tokens';
 import { AnnounceUploadHttpController } from './announce-upload/announce-upload.http';
 import { ConfirmUpload } from './confirm-upload';

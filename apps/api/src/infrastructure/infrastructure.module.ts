@@ -2,10 +2,9 @@ import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown 
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { EventStore } from '../../../../libs/event-store/src';
-import type { AppConfig } from '../config/app-config';
+import { type AppConfig, openEventStore } from '../../../../libs/config/src';
 import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check';
 import { loadMasterKey } from '../../../../libs/privacy/src';
-import { openEventStore } from './open-event-store';
 import { writeSideProviders } from './write-side.providers';
 import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
 

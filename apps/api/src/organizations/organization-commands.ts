@@ -10,7 +10,7 @@ import { CommandEnvelope } from '../commands/command-context';
 import { withPosition } from '../commands/command-response';
 import type { RequestContext } from '../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import { organizationStream } from '../users/user-streams';
+import { organizationStream } from '../../../../libs/streams/src';
 
 // What the organization and membership use cases (commands/<use-case>/) share.
 

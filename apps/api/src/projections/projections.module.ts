@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { AppConfig } from '../../../../libs/config/src';
 import { EventCodec } from '../../../../libs/event-codec/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
 import { ProjectionsHost } from '../../../../projections/src/projections-host';
+import { ProjectedEventDecoder } from '../../../../projections/src/runtime/projected-event-decoder';
 import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
-import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
-import { ProjectedEventDecoder } from './projected-event-decoder';
 
 export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');
 

@@ -5,11 +5,11 @@ import { formatPosition } from '../../../../libs/event-store/src';
 import { deriveKey, type MasterKey, newSessionToken, PasswordHasher, sessionTokenHash } from '../../../../libs/privacy/src';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-context';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from '../../../../libs/config/src';
 import { APP_CONFIG, MASTER_KEY } from '../infrastructure/tokens';
 import { EmailReservations } from '../users/email-reservations';
 import { UserLookup } from '../users/user-lookup';
-import { userStream } from '../users/user-streams';
+import { userStream } from '../../../../libs/streams/src';
 
 export interface NewSession {
   token: string;

@@ -3,7 +3,7 @@ import { emailReservationDecider, userDecider } from '../../../../libs/domain/sr
 import { LookupHasher } from '../../../../libs/privacy/src';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-context';
-import { userStream } from './user-streams';
+import { userStream } from '../../../../libs/streams/src';
 
 /** A reservation younger than this may belong to a registration or email change still in flight. */
 const IN_FLIGHT_GRACE_MS = 5 * 60_000;

@@ -3,7 +3,7 @@ import { userDecider, type UserState } from '../../../../libs/domain/src';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { AggregateStore } from '../commands/aggregate-store';
-import { userStream } from './user-streams';
+import { userStream } from '../../../../libs/streams/src';
 
 /** Facts about users that other commands need ("this user exists"), read from the user's own stream. */
 @Injectable()

@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Pool } from 'pg';
-import { AuditReader } from '../../../api/src/audit/audit-reader';
-import type { Scope } from '../../../api/src/auth/service-keys';
-import { loadConfig } from '../../../api/src/config/app-config';
-import type { RequestContext } from '../../../api/src/http/request-context';
-import { openEventStore } from '../../../api/src/infrastructure/open-event-store';
+import { AuditReader, type Reviewer } from '../../../../libs/audit/src';
+import { loadConfig, openEventStore } from '../../../../libs/config/src';
 import { EventCodec } from '../../../../libs/event-codec/src';
 import { DataKeyStore, FieldSealer, loadMasterKey } from '../../../../libs/privacy/src';
 
 /**
  * What the audit commands read with: the service's own event store and codec (the same environment variables), and a
- * request context that names the operator, so unmasked reads from the CLI are recorded like those over HTTP.
+ * reviewer that names the operator, so unmasked reads from the CLI are recorded like those over HTTP.
  */
-export function openAuditInfrastructure(pii: boolean) {
+export function openAuditInfrastructure() {
   const config = loadConfig();
   const pool = new Pool({ connectionString: config.databaseUrl, max: 4, application_name: 'accounts-cli-audit' });
   const eventStore = openEventStore(config, pool);
@@ -21,16 +18,15 @@ export function openAuditInfrastructure(pii: boolean) {
   const sealer = new FieldSealer(new DataKeyStore(pool, masterKey));
   const reader = new AuditReader(eventStore, new EventCodec(sealer), sealer);
   const operator = process.env['USER'] ?? safeUserName();
-  const context: RequestContext = {
-    service: { name: `cli:${operator}`, scopes: new Set<Scope>(pii ? ['audit', 'audit:pii'] : ['audit']) },
+  const reviewer: Reviewer = {
+    service: { name: `cli:${operator}` },
     actorId: undefined,
     correlationId: randomUUID(),
     requestId: randomUUID(),
-    clientIp: undefined,
   };
   return {
     reader,
-    context,
+    reviewer,
     async close() {
       await eventStore.close();
       await pool.end();

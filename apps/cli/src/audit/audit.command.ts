@@ -2,9 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { exportPages } from '../../../api/src/audit/export-events/export-events';
-import { type Evolver, stateAt } from '../../../api/src/audit/state-at/state-at';
-import { organizationStream, userStream } from '../../../api/src/users/user-streams';
+import { type Evolver, exportPages, stateAt } from '../../../../libs/audit/src';
+import { organizationStream, userStream } from '../../../../libs/streams/src';
 import { organizationDecider, userDecider } from '../../../../libs/domain/src';
 import { reportingErrors } from '../cli-errors';
 import { openAuditInfrastructure } from './audit-infrastructure';
@@ -43,11 +42,11 @@ export class AuditHistoryCommand extends AuditSubCommand {
   run([kind, id]: string[], options: PiiOption): Promise<void> {
     return reportingErrors(async () => {
       const { stream } = entity(kind, id);
-      const audit = openAuditInfrastructure(options.pii === true);
+      const audit = openAuditInfrastructure();
       try {
         const events = await audit.reader.stream(stream, options.pii === true);
         if (events.length === 0) throw new Error('no such stream');
-        if (options.pii) await audit.reader.recordRead(audit.context, { kind: 'history', stream });
+        if (options.pii) await audit.reader.recordRead(audit.reviewer, { kind: 'history', stream });
         for (const event of events) await write(process.stdout, `${JSON.stringify(event)}\n`);
       } finally {
         await audit.close();
@@ -63,11 +62,11 @@ export class AuditStateCommand extends AuditSubCommand {
     return reportingErrors(async () => {
       const { stream, decider } = entity(kind, id);
       if (!options.at) throw new Error('--at <ISO time or revision> is required');
-      const audit = openAuditInfrastructure(options.pii === true);
+      const audit = openAuditInfrastructure();
       try {
         const result = await stateAt(audit.reader, stream, decider, options.at, options.pii === true);
         if (!result) throw new Error('no such stream');
-        if (options.pii) await audit.reader.recordRead(audit.context, { kind: 'state', stream, at: options.at });
+        if (options.pii) await audit.reader.recordRead(audit.reviewer, { kind: 'state', stream, at: options.at });
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } finally {
         await audit.close();
@@ -92,11 +91,11 @@ export class AuditExportCommand extends AuditSubCommand {
         if (value !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))) throw new Error(`${name} must be an ISO-8601 time`);
       }
       const window = { from: options.from, to: options.to, type: options.type, actorId: options.actor };
-      const audit = openAuditInfrastructure(options.pii === true);
+      const audit = openAuditInfrastructure();
       const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
       let count = 0;
       try {
-        if (options.pii) await audit.reader.recordRead(audit.context, { kind: 'export', ...Object.fromEntries(Object.entries(window).filter(([, v]) => v !== undefined)) });
+        if (options.pii) await audit.reader.recordRead(audit.reviewer, { kind: 'export', ...Object.fromEntries(Object.entries(window).filter(([, v]) => v !== undefined)) });
         if (format === 'csv') await write(out, csvHeader());
         for await (const page of exportPages(audit.reader, window, options.pii === true)) {
           await write(out, page.map((event) => (format === 'csv' ? csvRow(event) : `${JSON.stringify(event)}\n`)).join(''));

@@ -2,12 +2,11 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { AuditReader, exportPages } from '../../../../../libs/audit/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { Documented } from '../../openapi/documented.decorator';
-import { AuditReader } from '../audit-reader';
 import { maySeePersonalData } from '../may-see-personal-data';
-import { exportPages } from './export-events';
 
 const isoTime = z.string().max(64).refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 time');
 const ExportQuery = z.strictObject({

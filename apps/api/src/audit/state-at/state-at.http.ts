@@ -1,13 +1,12 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, type DomainErrorCode, organizationDecider, userDecider } from '../../../../../libs/domain/src';
+import { organizationStream, userStream } from '../../../../../libs/streams/src';
+import { AuditReader, type Evolver, stateAt } from '../../../../../libs/audit/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { Documented } from '../../openapi/documented.decorator';
-import { organizationStream, userStream } from '../../users/user-streams';
-import { AuditReader } from '../audit-reader';
 import { maySeePersonalData } from '../may-see-personal-data';
-import { type Evolver, stateAt } from './state-at';
 
 const StateQuery = z.strictObject({ at: z.string().min(1).max(64) });
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { DomainError, type DomainErrorCode } from '../../../../../libs/domain/src';
+import { organizationStream, userStream } from '../../../../../libs/streams/src';
+import { AuditReader } from '../../../../../libs/audit/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { Documented } from '../../openapi/documented.decorator';
-import { organizationStream, userStream } from '../../users/user-streams';
-import { AuditReader } from '../audit-reader';
 import { maySeePersonalData } from '../may-see-personal-data';
 
 /** A user's or an organization's history, oldest first, for audit reviewers. */

@@ -10,7 +10,7 @@ import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
 import { Documented } from '../../openapi/documented.decorator';
 import { UploadRecords } from '../upload-records';
 import { ALLOWED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../upload-rules';
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '../../../../../libs/config/src';
 
 const AnnounceUploadRequest = z.strictObject({
   purpose: z.enum(['user_avatar', 'organization_logo']),

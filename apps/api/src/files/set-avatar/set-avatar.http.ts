@@ -11,7 +11,7 @@ import { aboutPerson, withPosition } from '../../commands/command-response';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { Documented } from '../../openapi/documented.decorator';
-import { userStream } from '../../users/user-streams';
+import { userStream } from '../../../../../libs/streams/src';
 import { ConfirmUpload } from '../confirm-upload';
 
 export const ConfirmUploadRequest = z.strictObject({ objectKey: z.string().regex(OBJECT_KEY_PATTERN) });

@@ -13,7 +13,7 @@ import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempot
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { UserLookup } from '../../user-lookup';
-import { userStream } from '../../user-streams';
+import { userStream } from '../../../../../../libs/streams/src';
 
 export class ChangeEmailCommand {
   constructor(

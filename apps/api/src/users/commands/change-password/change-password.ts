@@ -13,7 +13,7 @@ import { Ctx, type RequestContext } from '../../../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempotency/idempotency.interceptor';
 import { Documented } from '../../../openapi/documented.decorator';
 import { UserLookup } from '../../user-lookup';
-import { userStream } from '../../user-streams';
+import { userStream } from '../../../../../../libs/streams/src';
 
 export class ChangePasswordCommand {
   constructor(

@@ -18,7 +18,7 @@ import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { UserLookup } from '../../user-lookup';
-import { organizationStream, userStream } from '../../user-streams';
+import { organizationStream, userStream } from '../../../../../../libs/streams/src';
 
 export class EraseUserCommand {
   constructor(

@@ -5,7 +5,7 @@ import { PasswordHasher } from '../../../../../../libs/privacy/src';
 import { AggregateStore } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-context';
 import { EmailReservations } from '../../email-reservations';
-import { userStream } from '../../user-streams';
+import { userStream } from '../../../../../../libs/streams/src';
 
 export class RegisterUserCommand {
   constructor(

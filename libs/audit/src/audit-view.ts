@@ -1,7 +1,7 @@
-import { personalDataOf } from '../../../../libs/domain/src';
-import type { DecodedEvent } from '../../../../libs/event-codec/src';
-import { formatPosition } from '../../../../libs/event-store/src';
-import { maskEmail, maskIp } from '../../../../libs/privacy/src';
+import { personalDataOf } from '../../domain/src';
+import type { DecodedEvent } from '../../event-codec/src';
+import { formatPosition } from '../../event-store/src';
+import { maskEmail, maskIp } from '../../privacy/src';
 
 /** One event as audit reviewers see it (../shared/API.md, Audit). */
 export interface AuditEvent {

@@ -1,5 +1,5 @@
-import type { AuditReader } from '../audit-reader';
-import type { AuditEvent } from '../audit-view';
+import type { AuditReader } from './audit-reader';
+import type { AuditEvent } from './audit-view';
 
 export interface ExportWindow {
   /** ISO-8601 times, inclusive. */

@@ -1,11 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { type DecodedEvent, EventCodec } from '../../../../libs/event-codec/src';
-import type { EventFilter, EventStore, Position, RecordedEvent } from '../../../../libs/event-store/src';
-import { ERASED, FieldSealer } from '../../../../libs/privacy/src';
-import type { RequestContext } from '../http/request-context';
-import { EVENT_STORE } from '../infrastructure/tokens';
+import type { DecodedEvent, EventCodec } from '../../event-codec/src';
+import type { EventFilter, EventStore, Position, RecordedEvent } from '../../event-store/src';
+import { ERASED, type FieldSealer } from '../../privacy/src';
 import { type AuditEvent, ERASED_VALUE, toAuditEvent } from './audit-view';
+
+/**
+ * Who read personal data, as a `PersonalDataRead` event records them: the calling service (over HTTP the key's
+ * service, from the CLI `cli:<operator>`), the person it acted for, and the request the read was part of. The API's
+ * request context is one.
+ */
+export interface Reviewer {
+  service: { name: string };
+  actorId: string | undefined;
+  correlationId: string;
+  /** The causation id of the recorded read. */
+  requestId: string;
+}
 
 /** What a reviewer read unmasked, as the audit trail records it (never the values themselves). */
 export type PersonalDataReadSubject =
@@ -19,10 +29,9 @@ const PAGE = 1_000;
  * `[erased]`), the client IP opened from the metadata, everything masked unless the caller may see personal data —
  * and each such unmasked read itself appended as an event (`PersonalDataRead`), so the audit is audited.
  */
-@Injectable()
 export class AuditReader {
   constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
     private readonly sealer: FieldSealer,
   ) {}
@@ -59,13 +68,13 @@ export class AuditReader {
     }
   }
 
-  /** Records that `context`'s caller read personal data unmasked. Stream names carry no personal data: one per read. */
-  async recordRead(context: RequestContext, subject: PersonalDataReadSubject): Promise<void> {
+  /** Records that `reviewer` read personal data unmasked. Stream names carry no personal data: one per read. */
+  async recordRead(reviewer: Reviewer, subject: PersonalDataReadSubject): Promise<void> {
     const at = new Date().toISOString();
     const event = await this.codec.encode(
-      { type: 'PersonalDataRead', data: { readBy: context.service.name, actorId: context.actorId ?? null, subject, at } },
+      { type: 'PersonalDataRead', data: { readBy: reviewer.service.name, actorId: reviewer.actorId ?? null, subject, at } },
       uuidv7(),
-      { occurredAt: at, correlationId: context.correlationId, causationId: context.requestId, service: context.service.name, ...(context.actorId ? { actorId: context.actorId } : {}) },
+      { occurredAt: at, correlationId: reviewer.correlationId, causationId: reviewer.requestId, service: reviewer.service.name, ...(reviewer.actorId ? { actorId: reviewer.actorId } : {}) },
     );
     await this.eventStore.appendToStream(`audit-read-${uuidv7()}`, [event], { expectedRevision: 'no_stream' });
   }

@@ -1,7 +1,7 @@
-import type { EventCodec } from '../../../../libs/event-codec/src';
-import type { RecordedEvent } from '../../../../libs/event-store/src';
-import type { ProjectedEvent } from '../../../../projections/src/runtime/projected-event';
-import type { EventDecoder } from '../../../../projections/src/runtime/projection-runner';
+import type { EventCodec } from '../../../libs/event-codec/src';
+import type { RecordedEvent } from '../../../libs/event-store/src';
+import type { ProjectedEvent } from './projected-event';
+import type { EventDecoder } from './projection-runner';
 
 /** Projectors see events as the codec decodes them: upcast, personal fields opened or marked erased. */
 export class ProjectedEventDecoder implements EventDecoder {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createEsdbEventStore, type EventStore, PostgresEventStore } from '../../../../libs/event-store/src';
-import type { AppConfig } from '../config/app-config';
+import { createEsdbEventStore, type EventStore, PostgresEventStore } from '../../event-store/src';
+import type { AppConfig } from './app-config';
 
 /** EventStoreDB when `EVENTSTORE_URL` is set; the PostgreSQL event store (sharing the service's pool) otherwise. */
 export function openEventStore(config: AppConfig, pool: Pool): EventStore {
