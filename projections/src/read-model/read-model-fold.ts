@@ -1,4 +1,5 @@
 import type { ProjectedEvent } from '../runtime/projected-event';
+import { ORGANIZATION_STREAM_PREFIX, USER_STREAM_PREFIX } from '../../../libs/streams/src';
 
 export interface UserRow {
   id: string;
@@ -56,8 +57,8 @@ export class ReadModelFold {
     const memberships = new Set<string>();
     for (const event of events) {
       const id = streamId(event);
-      if (event.streamName.startsWith('user-')) users.add(id);
-      if (event.streamName.startsWith('organization-')) {
+      if (event.streamName.startsWith(USER_STREAM_PREFIX)) users.add(id);
+      if (event.streamName.startsWith(ORGANIZATION_STREAM_PREFIX)) {
         organizations.add(id);
         if (typeof event.data.userId === 'string') memberships.add(membershipKey(id, event.data.userId));
       }

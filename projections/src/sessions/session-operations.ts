@@ -1,3 +1,4 @@
+import { userIdOfStream } from '../../../libs/streams/src';
 import type { ProjectedEvent } from '../runtime/projected-event';
 
 export type SessionOperation =
@@ -21,7 +22,7 @@ const TOKEN_HASH = /^[0-9a-f]{64}$/;
  * operation, nothing (undefined), or 'invalid' for an event it cannot read.
  */
 export function sessionOperation(event: ProjectedEvent): SessionOperation | undefined | 'invalid' {
-  const userId = event.streamName.startsWith('user-') ? event.streamName.slice('user-'.length) : undefined;
+  const userId = userIdOfStream(event.streamName);
   if (!userId) return undefined;
   const data = event.data;
   switch (event.type) {

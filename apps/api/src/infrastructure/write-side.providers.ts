@@ -8,6 +8,7 @@ import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.intercep
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Metrics } from '../metrics/metrics';
 import { EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, PG_POOL } from './tokens';
+import { ORGANIZATION_STREAM_PREFIX } from '../../../../libs/streams/src';
 
 /** What command handlers need: sealing, hashing, the aggregate store, idempotency, metrics. */
 export function writeSideProviders(masterKey: MasterKey): Provider[] {
@@ -28,7 +29,7 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
           appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
         }, {
           // Organization streams grow with every membership change and carry no personal data in their state.
-          cacheable: (stream) => stream.startsWith('organization-'),
+          cacheable: (stream) => stream.startsWith(ORGANIZATION_STREAM_PREFIX),
         }),
     },
     { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
