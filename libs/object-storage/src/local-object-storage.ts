@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OBJECT_KEY_PATTERN, type ObjectStorage, type PresignedUpload, type StoredObject, type UploadAnnouncement } from './object-storage.port';
@@ -8,7 +8,7 @@ export interface LocalStorageConfig {
   /** Where the service is reachable, for the URLs it hands out (`http://localhost:3000`). */
   baseUrl: string;
   /** HMAC key for the signed URLs. */
-  signingKey: Buffer;
+  signingKey: KeyObject;
   now?: () => number;
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { inTransaction } from '../../database/src';
 import { decrypt, encrypt } from './aes-gcm';
@@ -18,16 +18,20 @@ const CACHE_TTL_MS = 30_000;
  * only — keep the TTL short).
  */
 export class DataKeyStore {
-  private readonly cache = new Map<string, { key: Buffer; at: number }>();
+  private readonly cache = new Map<string, { key: KeyObject; at: number }>();
+  /** The master key as a KeyObject, made once (see aes-gcm.ts). */
+  private readonly wrappingKey: KeyObject;
 
   constructor(
     private readonly pool: Pool,
     private readonly master: MasterKey,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.wrappingKey = createSecretKey(master.key);
+  }
 
   /** The subject's key, created on first use. ERASED when the subject was erased. Race-safe: one key per subject. */
-  async keyFor(subjectId: string): Promise<Buffer | Erased> {
+  async keyFor(subjectId: string): Promise<KeyObject | Erased> {
     const cached = this.cached(subjectId);
     if (cached) return cached;
     const existing = await this.load(subjectId);
@@ -37,20 +41,20 @@ export class DataKeyStore {
       `INSERT INTO data_keys (subject_id, wrapped_key, master_key_id)
        SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM erased_subjects WHERE subject_id = $1)
        ON CONFLICT (subject_id) DO NOTHING`,
-      [subjectId, encrypt(this.master.key, key, `data-key:${subjectId}`), this.master.id],
+      [subjectId, encrypt(this.wrappingKey, key, `data-key:${subjectId}`), this.master.id],
     );
     // Whoever won the race, everyone uses the key that was stored.
     return (await this.load(subjectId)) ?? ERASED;
   }
 
   /** The subject's key if it exists, without creating one (for reading). */
-  async existingKey(subjectId: string): Promise<Buffer | Erased | undefined> {
+  async existingKey(subjectId: string): Promise<KeyObject | Erased | undefined> {
     return this.cached(subjectId) ?? (await this.load(subjectId));
   }
 
   /** Keys of many subjects in one query (reading a batch of events). */
-  async existingKeys(subjectIds: string[]): Promise<Map<string, Buffer | Erased>> {
-    const result = new Map<string, Buffer | Erased>();
+  async existingKeys(subjectIds: string[]): Promise<Map<string, KeyObject | Erased>> {
+    const result = new Map<string, KeyObject | Erased>();
     const missing: string[] = [];
     for (const id of new Set(subjectIds)) {
       const cached = this.cached(id);
@@ -81,7 +85,7 @@ export class DataKeyStore {
     this.cache.delete(subjectId);
   }
 
-  private cached(subjectId: string): Buffer | undefined {
+  private cached(subjectId: string): KeyObject | undefined {
     const entry = this.cache.get(subjectId);
     if (!entry) return undefined;
     if (this.now() - entry.at > CACHE_TTL_MS) {
@@ -91,12 +95,12 @@ export class DataKeyStore {
     return entry.key;
   }
 
-  private async load(subjectId: string): Promise<Buffer | Erased | undefined> {
+  private async load(subjectId: string): Promise<KeyObject | Erased | undefined> {
     return (await this.existingKeys([subjectId])).get(subjectId);
   }
 
-  private unwrap(subjectId: string, wrapped: Buffer): Buffer {
-    const key = decrypt(this.master.key, wrapped, `data-key:${subjectId}`);
+  private unwrap(subjectId: string, wrapped: Buffer): KeyObject {
+    const key = createSecretKey(decrypt(this.wrappingKey, wrapped, `data-key:${subjectId}`));
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(subjectId, { key, at: this.now() });
     return key;

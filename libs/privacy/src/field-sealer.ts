@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { decrypt, encrypt } from './aes-gcm';
 import { type DataKeyStore, ERASED, type Erased } from './data-key-store';
 
@@ -24,7 +25,7 @@ export class FieldSealer {
     return PREFIX + encrypt(key, Buffer.from(plaintext, 'utf8'), subjectId).toString('base64url');
   }
 
-  sealWith(key: Buffer, subjectId: string, plaintext: string): string {
+  sealWith(key: KeyObject, subjectId: string, plaintext: string): string {
     return PREFIX + encrypt(key, Buffer.from(plaintext, 'utf8'), subjectId).toString('base64url');
   }
 
@@ -34,7 +35,7 @@ export class FieldSealer {
     return this.openWith(key, subjectId, sealed);
   }
 
-  openWith(key: Buffer, subjectId: string, sealed: string): string {
+  openWith(key: KeyObject, subjectId: string, sealed: string): string {
     return decrypt(key, Buffer.from(sealed.slice(PREFIX.length), 'base64url'), subjectId).toString('utf8');
   }
 }

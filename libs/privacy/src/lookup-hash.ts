@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import type { MasterKey } from './master-key';
 
 /**
@@ -7,10 +7,10 @@ import type { MasterKey } from './master-key';
  * be recomputed — and addresses guessed — without the key.
  */
 export class LookupHasher {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(master: MasterKey, purpose = 'email-lookup') {
-    this.key = Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), purpose, 32));
+    this.key = deriveKey(master, purpose);
   }
 
   hash(normalisedValue: string): string {
@@ -18,7 +18,10 @@ export class LookupHasher {
   }
 }
 
-/** A key for another purpose derived from the master key (e.g. request fingerprints, signed URLs). */
-export function deriveKey(master: MasterKey, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), purpose, 32));
+/**
+ * A key for another purpose derived from the master key (e.g. request fingerprints, signed URLs). A KeyObject: an
+ * HMAC under raw key bytes costs Node 24 about 20 µs a call, under a KeyObject about 2.5 µs (see aes-gcm.ts).
+ */
+export function deriveKey(master: MasterKey, purpose: string): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), purpose, 32)));
 }

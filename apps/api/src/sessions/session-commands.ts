@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, emailReservationDecider, normaliseEmail, userDecider } from '../../../../libs/domain/src';
 import { formatPosition } from '../../../../libs/event-store/src';
@@ -27,7 +27,7 @@ const invalidCredentials = () => new DomainError('invalid_credentials', 'The ema
  */
 @Injectable()
 export class SessionCommands {
-  private readonly tokenKey: Buffer;
+  private readonly tokenKey: KeyObject;
 
   constructor(
     private readonly aggregates: AggregateStore,
