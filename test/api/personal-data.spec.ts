@@ -1,4 +1,5 @@
 import { dropTemplate } from '../support/postgres';
+import { everyStoredByte } from '../support/stored-bytes';
 import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
 
 /**
@@ -53,5 +54,24 @@ describe.each(EVENT_STORES)('personal data stays sealed (%s)', (eventStore) => {
       }
       expect(haystack).not.toContain('$argon2');
     }
+  });
+
+  test('every store, once the projections have caught up, holds passwords, their hashes and payment references only sealed', async () => {
+    const password = 'the secret of radium';
+    const user = await t.request('POST', '/v1/users', { body: { email: 'irene.joliot@example.org', password } });
+    const org = await t.request('POST', '/v1/organizations', { body: { name: 'Joliot Lab' }, headers: { 'x-actor-id': user.body.id } });
+    const paid = await t.request('POST', `/v1/organizations/${org.body.id}/payment-method`, { body: { processor: 'stripe', paymentMethodId: 'pm_JoliotSecret42' }, headers: { 'x-actor-id': user.body.id } });
+    expect(paid.status).toBe(200);
+    const login = await t.request('POST', '/v1/sessions', { body: { email: 'irene.joliot@example.org', password } });
+    expect(login.status).toBe(201);
+    // Read-your-writes: the read model has seen every command above; the read model's row holds the hash sealed.
+    const seen = await t.request('GET', `/v1/organizations/${org.body.id}`, { headers: { 'x-consistent-with': String(login.headers['x-event-position']) } });
+    expect(seen.status).toBe(200);
+    const { rows } = await t.database.pool.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [user.body.id]);
+    expect(rows[0]!.password_hash).toMatch(/^enc:v1:/);
+
+    const everything = (await everyStoredByte(t)).toLowerCase();
+    expect(everything).toContain('irene.joliot@example.org'); // the read model and search need the address itself
+    for (const secret of [password, '$argon2', 'pm_joliotsecret42']) expect({ secret, found: everything.includes(secret.toLowerCase()) }).toEqual({ secret, found: false });
   });
 });

@@ -26,6 +26,11 @@ export interface CommandMetadata {
   clientIp?: { ip: string; subjectId: string };
 }
 
+export interface DecodeOptions {
+  /** Leave secrets sealed: everyone but the write side, which checks them, reads them this way. */
+  keepSecrets?: boolean;
+}
+
 /**
  * The one place where domain events become stored events and back: personal fields are sealed with their subject's
  * key on the way in (libs/domain says which), opened on the way out, and old shapes are upcast. Both the write side
@@ -49,11 +54,15 @@ export class EventCodec {
     return { id, type: event.type, data: await sealEventData(event.data, personalDataOf(event.type), this.sealer), metadata: stored };
   }
 
-  /** Decodes a batch; personal fields of erased subjects read as `[erased]`. Throws on a tampered value. */
-  async decode(events: RecordedEvent[]): Promise<DecodedEvent[]> {
+  /**
+   * Decodes a batch; personal fields of erased subjects read as `[erased]`. Throws on a tampered value. With
+   * `keepSecrets`, secrets (libs/domain's catalogue: password hashes, payment references) stay sealed.
+   */
+  async decode(events: RecordedEvent[], options: DecodeOptions = {}): Promise<DecodedEvent[]> {
     const opened = await openEventData(
       events.map((event) => ({ data: event.data as Record<string, unknown>, spec: personalDataOf(event.type) })),
       this.sealer,
+      options,
     );
     return events.map((recorded, i) => ({
       type: recorded.type,
@@ -63,13 +72,13 @@ export class EventCodec {
   }
 
   /** Like `decode`, but an event that cannot be decoded comes back as its Error, so one bad event spoils nothing. */
-  async decodeEach(events: RecordedEvent[]): Promise<(DecodedEvent | Error)[]> {
+  async decodeEach(events: RecordedEvent[], options: DecodeOptions = {}): Promise<(DecodedEvent | Error)[]> {
     try {
-      return await this.decode(events);
+      return await this.decode(events, options);
     } catch {
       return Promise.all(
         events.map((event) =>
-          this.decode([event]).then(
+          this.decode([event], options).then(
             ([decoded]) => decoded!,
             (error: unknown) => (error instanceof Error ? error : new Error('undecodable event')),
           ),

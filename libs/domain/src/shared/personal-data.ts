@@ -7,15 +7,20 @@ export interface PersonalDataSpec {
   /** The data field holding the id of the person (or organization) whose key seals the fields. */
   subjectField: string;
   fields: readonly string[];
+  /**
+   * Secrets among `fields`: opened only by the write side, which checks them (a password against its hash).
+   * Projections receive them still sealed, so a read model that keeps one keeps it encrypted at rest.
+   */
+  secrets?: readonly string[];
 }
 
 export const PERSONAL_DATA: Readonly<Record<string, PersonalDataSpec>> = {
-  UserRegistered: { subjectField: 'userId', fields: ['email', 'passwordHash'] },
+  UserRegistered: { subjectField: 'userId', fields: ['email', 'passwordHash'], secrets: ['passwordHash'] },
   UserEmailChanged: { subjectField: 'userId', fields: ['email'] },
-  UserPasswordChanged: { subjectField: 'userId', fields: ['passwordHash'] },
+  UserPasswordChanged: { subjectField: 'userId', fields: ['passwordHash'], secrets: ['passwordHash'] },
   UserLoggedIn: { subjectField: 'userId', fields: ['ip'] },
   // A payment method reference is not personal, but it is a credential-like secret of the organization.
-  PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'] },
+  PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'], secrets: ['paymentMethodId'] },
 };
 
 export function personalDataOf(eventType: string): PersonalDataSpec | undefined {
