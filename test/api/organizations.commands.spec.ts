@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { organizationDecider, type OrganizationEvent } from '../../libs/domain/src';
 import { formatPosition } from '../../libs/event-store/src';
 import { dropTemplate } from '../support/postgres';
-import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
+import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 
 describe.each(EVENT_STORES)('organization and membership commands over HTTP (%s)', (eventStore) => {
   jest.setTimeout(120_000);
@@ -134,8 +134,7 @@ describe.each(EVENT_STORES)('organization rules under racing processes (%s)', (e
   let first: TestApp;
   let second: TestApp;
   beforeAll(async () => {
-    first = await createTestApp({ redisDb: 13, eventStore });
-    second = await createTestApp({ redisDb: 13, shareDatabaseWith: first, eventStore: 'postgres', env: eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {} });
+    [first, second] = await createTwoProcesses({ redisDb: 13, eventStore });
   });
   afterAll(async () => {
     await second.close();

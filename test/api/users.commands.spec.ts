@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dropTemplate } from '../support/postgres';
-import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
+import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 
 describe.each(EVENT_STORES)('user commands over HTTP (%s)', (eventStore) => {
   jest.setTimeout(60_000);
@@ -70,8 +70,7 @@ describe.each(EVENT_STORES)('unique email under concurrency (%s)', (eventStore) 
   let first: TestApp;
   let second: TestApp;
   beforeAll(async () => {
-    first = await createTestApp({ redisDb: 14, eventStore });
-    second = await createTestApp({ redisDb: 14, shareDatabaseWith: first, eventStore: 'postgres', env: eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {} });
+    [first, second] = await createTwoProcesses({ redisDb: 14, eventStore });
   });
   afterAll(async () => {
     await second.close();

@@ -5,6 +5,7 @@ import { ReadModelProjector } from '../../projections/src/read-model/read-model.
 import { PostgresProjectionSink, type PostgresProjector } from '../../projections/src/runtime/postgres-sink';
 import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
 import { type EventDecoder, ProjectionRunner } from '../../projections/src/runtime/projection-runner';
+import type { ProjectionSink } from '../../projections/src/runtime/projection-sink';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** Events are stored with plain data here: the decoder has nothing to open. */
@@ -107,6 +108,59 @@ describe('read model projection under failure', () => {
     expect(crashed).toEqual(rebuilt);
     const deadLetters = await database.pool.query('SELECT count(*)::int AS n FROM projection_dead_letters');
     expect(deadLetters.rows[0].n).toBe(0);
+  });
+
+  test('the next batch is decoded while one is stored; a failed store of the last batch, with nothing after it, is retried by itself', async () => {
+    await writeHistory(store, 7); // 133 events: batches of 50, 50 and 33
+    let batches = 0;
+    const real = new ReadModelProjector(1);
+    const failsLast: PostgresProjector = {
+      name: real.name,
+      version: 1,
+      tables: real.tables,
+      createTables: (client) => real.createTables(client),
+      apply: async (client: PoolClient, events: ProjectedEvent[]) => {
+        await sleep(20); // a store slow enough for the next read and decode to happen beside it
+        // The third and last batch loses its connection: the store fails, and no batch comes after it.
+        if (++batches === 3) await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+        await real.apply(client, events);
+      },
+    };
+    // Watch the store from outside: how many batches the runner decoded while the sink was storing one.
+    const sink = new PostgresProjectionSink(database.pool, failsLast);
+    let storing = 0;
+    let decodedWhileStoring = 0;
+    const watched: ProjectionSink = {
+      name: sink.name,
+      prepare: () => sink.prepare(),
+      readCheckpoint: () => sink.readCheckpoint(),
+      applyBatch: async (events, checkpoint) => {
+        storing++;
+        try {
+          return await sink.applyBatch(events, checkpoint);
+        } finally {
+          storing--;
+        }
+      },
+      activate: (client) => sink.activate(client),
+      drop: () => sink.drop(),
+    };
+    const decoder: EventDecoder = {
+      decode: async (events) => {
+        if (storing > 0) decodedWhileStoring++;
+        return plainDecoder.decode(events);
+      },
+    };
+    const runner = new ProjectionRunner(store, decoder, watched, { maxBatchSize: 50, retryDelayMs: 50 });
+    await runToEnd(runner, store, database, 'read_model', 1);
+    await runner.stop();
+    expect(batches).toBe(4); // the failed third, then the same again
+    expect(decodedWhileStoring).toBeGreaterThan(0);
+
+    const fresh = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, new ReadModelProjector(2)), { maxBatchSize: 500 });
+    await runToEnd(fresh, store, database, 'read_model', 2);
+    await fresh.stop();
+    expect(await snapshot(database, 1)).toEqual(await snapshot(database, 2));
   });
 
   test('an event it cannot apply is parked as a dead letter, and the rest of the batch lands', async () => {

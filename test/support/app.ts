@@ -39,6 +39,21 @@ const ALL_EVENTS_LIMIT = 1_000_000;
 export const TEST_CLIENT_IP = '203.0.113.77';
 
 /**
+ * Two apps on one database (and, with EventStoreDB, one server): two processes of the service as far as the stores can
+ * tell, sharing nothing in memory. They share the Redis database too.
+ */
+export async function createTwoProcesses(options: { redisDb: number; eventStore: 'postgres' | 'esdb' }): Promise<[TestApp, TestApp]> {
+  const first = await createTestApp({ redisDb: options.redisDb, eventStore: options.eventStore });
+  const second = await createTestApp({
+    redisDb: options.redisDb,
+    shareDatabaseWith: first,
+    eventStore: 'postgres',
+    env: options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {},
+  });
+  return [first, second];
+}
+
+/**
  * The whole service on a fresh database and a Redis database of its own, driven in-process through Fastify's
  * `inject` (real HTTP parsing, routing, validation, filters; no socket).
  */

@@ -31,9 +31,16 @@ export interface ProjectionRunnerOptions {
  * Runs one projection: subscribes to $all from the sink's checkpoint, decodes each batch and hands it to the sink,
  * which stores effect and checkpoint together. If the sink fails (its database is down), the subscription is
  * restarted from the stored checkpoint after a pause, so nothing is lost and nothing applied twice.
+ *
+ * Two batches are in hand at once: while the sink stores one, the next is read and decoded (opening sealed fields is
+ * Node's work, storing is the database's, and each used to wait for the other). A batch is stored only after the
+ * one before it was, so the stored checkpoint still moves one batch at a time, and a batch whose store failed is
+ * read again from the stored checkpoint.
  */
 export class ProjectionRunner {
   private subscription: Subscription | undefined;
+  /** The batch the sink is storing now, if any (see the class comment). */
+  private storing: Promise<void> | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(status: ProjectionStatus) => void>();
@@ -58,7 +65,9 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await this.subscription?.stop();
+    await this.settled(); // so the checkpoint a caller reads next (a swap's target) is the last one stored
     this.update({ state: 'stopped' });
   }
 
@@ -87,6 +96,7 @@ export class ProjectionRunner {
   }
 
   private async subscribe(): Promise<void> {
+    await this.settled(); // a batch still being stored by the previous subscription moves the checkpoint read next
     const from = await this.sink.readCheckpoint();
     this.update({ state: 'catching_up', checkpoint: from });
     const subscription = this.eventStore.subscribeToAll({
@@ -98,28 +108,52 @@ export class ProjectionRunner {
         // Undecodable events (a tampered ciphertext, an unknown schema version) are parked by the sink like any
         // other event it cannot apply: hand them over marked, so the sink records them in its dead letters.
         const events = decoded.map((event, i) => (event instanceof Error ? markUndecodable(batch.events[i]!, event) : event));
-        if (this.stopped) throw new RunnerStoppedError(); // stopped while decoding: leave the batch to the next owner
-        const { deadLettered } = await this.sink.applyBatch(events, batch.checkpoint);
-        this.update({
-          checkpoint: batch.checkpoint,
-          eventsProcessed: this.status.eventsProcessed + batch.events.length,
-          deadLettered: this.status.deadLettered + deadLettered,
-          lastBatchAt: new Date(),
+        await this.storing; // the batch before this one is stored first; if that failed, this throws and we retry
+        if (this.stopped) throw new RunnerStoppedError(); // stopped meanwhile: leave the batch to the next owner
+        const storing = this.store(events, batch.checkpoint);
+        this.storing = storing;
+        // Nothing may come to await it (no further batch): a failure must still restart the subscription.
+        storing.catch((error: unknown) => {
+          if (this.storing !== storing) return;
+          void this.subscription?.stop();
+          this.scheduleRetry(error);
         });
-        this.options.onBatch?.(batch.checkpoint, batch.events.length);
       },
       onCaughtUp: () => this.update({ state: 'live' }),
       onError: (error) => this.scheduleRetry(error),
     });
     this.subscription = subscription;
     await subscription.caughtUp.catch(() => undefined);
+    await this.storing?.catch(() => undefined); // caught up means stored, as start() promises
+  }
+
+  private async store(events: ProjectedEvent[], checkpoint: Position): Promise<void> {
+    const { deadLettered } = await this.sink.applyBatch(events, checkpoint);
+    this.update({
+      checkpoint,
+      eventsProcessed: this.status.eventsProcessed + events.length,
+      deadLettered: this.status.deadLettered + deadLettered,
+      lastBatchAt: new Date(),
+    });
+    this.options.onBatch?.(checkpoint, events.length);
+  }
+
+  /** Waits until no batch is being stored, success or failure; only once no new batch can come (stopped, failed). */
+  private async settled(): Promise<void> {
+    while (this.storing) {
+      const storing = this.storing;
+      await storing.catch(() => undefined);
+      if (this.storing === storing) this.storing = undefined;
+    }
   }
 
   private scheduleRetry(error: unknown): void {
     if (this.stopped) return; // a batch cut short by stop() is no failure
+    if (this.retryTimer) return; // one failure, reported twice: by the failed store and by the batch that waited on it
     this.options.onError?.(error);
     this.update({ state: 'retrying' });
     this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       if (!this.stopped) void this.subscribe().catch((retryError: unknown) => this.scheduleRetry(retryError));
     }, this.options.retryDelayMs ?? 1_000);
   }
