@@ -39,6 +39,12 @@ async function writeHistory(store: PostgresEventStore, organizations: number): P
   }
 }
 
+/** Version 1 of the read model with its batches applied by `apply`: failures injected where the projector writes. */
+function readModelWith(apply: (real: ReadModelProjector, client: PoolClient, events: ProjectedEvent[]) => Promise<void>): PostgresProjector {
+  const real = new ReadModelProjector(1);
+  return { name: real.name, version: 1, tables: real.tables, createTables: (client) => real.createTables(client), apply: (client, events) => apply(real, client, events) };
+}
+
 async function snapshot(database: TestDatabase, version: number) {
   const query = async (sql: string) => (await database.pool.query(sql)).rows;
   return {
@@ -78,21 +84,14 @@ describe('read model projection under failure', () => {
 
     // Version 1 loses its database connection in the middle of its 4th and 9th batches (half the batch applied).
     let batches = 0;
-    const real = new ReadModelProjector(1);
-    const dying: PostgresProjector = {
-      name: real.name,
-      version: 1,
-      tables: real.tables,
-      createTables: (client) => real.createTables(client),
-      apply: async (client: PoolClient, events: ProjectedEvent[]) => {
-        batches++;
-        if (batches === 4 || batches === 9) {
-          await real.apply(client, events.slice(0, Math.floor(events.length / 2)));
-          await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
-        }
-        await real.apply(client, events);
-      },
-    };
+    const dying = readModelWith(async (real, client, events) => {
+      batches++;
+      if (batches === 4 || batches === 9) {
+        await real.apply(client, events.slice(0, Math.floor(events.length / 2)));
+        await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+      }
+      await real.apply(client, events);
+    });
     const crashing = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, dying), { maxBatchSize: 50, retryDelayMs: 50 });
     await runToEnd(crashing, store, database, 'read_model', 1);
     await crashing.stop();
@@ -113,19 +112,12 @@ describe('read model projection under failure', () => {
   test('the next batch is decoded while one is stored; a failed store of the last batch, with nothing after it, is retried by itself', async () => {
     await writeHistory(store, 7); // 133 events: batches of 50, 50 and 33
     let batches = 0;
-    const real = new ReadModelProjector(1);
-    const failsLast: PostgresProjector = {
-      name: real.name,
-      version: 1,
-      tables: real.tables,
-      createTables: (client) => real.createTables(client),
-      apply: async (client: PoolClient, events: ProjectedEvent[]) => {
-        await sleep(20); // a store slow enough for the next read and decode to happen beside it
-        // The third and last batch loses its connection: the store fails, and no batch comes after it.
-        if (++batches === 3) await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
-        await real.apply(client, events);
-      },
-    };
+    const failsLast = readModelWith(async (real, client, events) => {
+      await sleep(20); // a store slow enough for the next read and decode to happen beside it
+      // The third and last batch loses its connection: the store fails, and no batch comes after it.
+      if (++batches === 3) await client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+      await real.apply(client, events);
+    });
     // Watch the store from outside: how many batches the runner decoded while the sink was storing one.
     const sink = new PostgresProjectionSink(database.pool, failsLast);
     let storing = 0;
