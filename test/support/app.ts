@@ -61,6 +61,10 @@ export async function createTestApp(options: {
   redisDb: number;
   env?: Record<string, string>;
   shareDatabaseWith?: TestApp;
+  /** A database made elsewhere (on a private cluster a fault test may kill); the caller drops it. */
+  database?: TestDatabase;
+  /** A Redis of the test's own (a private server) instead of a numbered database of the test Redis. */
+  redisUrl?: string;
   captureLogs?: boolean;
   /** 'esdb': events go to an in-process EventStoreDB double instead of PostgreSQL. */
   eventStore?: 'postgres' | 'esdb';
@@ -68,8 +72,9 @@ export async function createTestApp(options: {
   const esdb = options.eventStore === 'esdb' ? await startEsdbDouble() : undefined;
   // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
   const shared = options.shareDatabaseWith?.database;
-  const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
-  const redisUrl = testRedisUrl(options.redisDb);
+  const given = shared ?? options.database;
+  const database = given ? { ...given, drop: async () => undefined } : await createTestDatabase('api');
+  const redisUrl = options.redisUrl ?? testRedisUrl(options.redisDb);
   const redis = new Redis(redisUrl);
   await redis.flushdb();
   const config = loadConfig({

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isStoreUnavailable } from '../../../../libs/database/src';
 import { type ErrorCode, type FieldError, isErrorCode, problemDocument, ProblemError } from './problem';
 
 /** Errors that carry a stable code (domain errors do) are recognised by shape, so the domain needs no HTTP import. */
@@ -35,6 +36,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
+/** Seconds a caller should wait before retrying after an outage: a restarted store or a failover takes about this. */
+const OUTAGE_RETRY_AFTER_SECONDS = 2;
+
 /**
  * The one place where errors become HTTP responses: `application/problem+json` with a stable `code`. Only messages
  * written for callers pass through; anything unexpected becomes a bare 500 and is logged by name only, since an
@@ -47,12 +51,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception);
+    // Every 503 says when to come back, whichever store (or rule) raised it.
+    if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
   }
 
   private toProblem(exception: unknown) {
     if (exception instanceof ProblemError) return problemDocument(exception.code, exception.detail, exception.errors);
     if (isCodedError(exception)) return problemDocument(exception.code as ErrorCode, exception.message, exception.fieldErrors);
+    if (isStoreUnavailable(exception)) {
+      // The error's class only: a driver's message can carry a host name or a connection string.
+      this.logger.warn(`store unavailable (${errorName(exception)})`);
+      return problemDocument('service_unavailable', 'A store this request needs is unavailable; retry after the time in Retry-After.');
+    }
     const fastifyCode = (exception as { code?: unknown } | undefined)?.code;
     if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
       const code = FASTIFY_CODES[fastifyCode];
@@ -62,9 +73,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
       return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
     }
-    this.logger.error({ errorName: exception instanceof Error ? exception.name : typeof exception }, 'unhandled error');
+    this.logger.error(`unhandled error (${errorName(exception)})`);
     return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
   }
+}
+
+/** An error's class, never its message (which may quote input); Nest's logger takes a string, not an object. */
+function errorName(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return typeof error;
+  const { name } = error as { name?: unknown };
+  const className = error.constructor?.name ?? 'Object';
+  return typeof name === 'string' && name !== className ? `${className}/${name}` : className;
 }
 
 /** Nest's own HttpExceptions have fixed messages, never input; still, cut them short. */
