@@ -24,7 +24,7 @@ describe('aggregate store', () => {
 
   const context = { metadata: { occurredAt: new Date().toISOString(), service: 'test' } };
   const create = (organizationId: string, actorId: string) =>
-    ({ type: 'CreateOrganization', data: { organizationId, name: 'Acme', actorId, actorExists: true, now: context.metadata.occurredAt } }) as const;
+    ({ type: 'CreateOrganization', data: { organizationId, name: 'Acme', now: context.metadata.occurredAt }, actor: { userId: actorId, isActive: true, mayManageUsers: false } }) as const;
 
   test('a stream that keeps changing under every retry ends in concurrency_conflict, having appended nothing', async () => {
     let attempts = 0;
@@ -54,7 +54,7 @@ describe('aggregate store', () => {
         (i % 2 ? first : second).execute(
           `organization-${id}`,
           organizationDecider,
-          { type: 'AddMember', data: { userId, role: 'member', userExists: true, actorId: owner, now: context.metadata.occurredAt } },
+          { type: 'AddMember', data: { userId, role: 'member', userIsActive: true, now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } },
           context,
         ),
       ),
@@ -77,7 +77,7 @@ describe('aggregate store', () => {
     const cached = new AggregateStore(counting, codec, {}, { cacheable: () => true });
     const other = new AggregateStore(store, codec);
     const stream = `organization-${id}`;
-    const add = (userId: string) => ({ type: 'AddMember', data: { userId, role: 'member', userExists: true, actorId: owner, now: context.metadata.occurredAt } }) as const;
+    const add = (userId: string) => ({ type: 'AddMember', data: { userId, role: 'member', userIsActive: true, now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } }) as const;
     await cached.execute(stream, organizationDecider, create(id, owner), context);
     for (let i = 0; i < 5; i++) await cached.execute(stream, organizationDecider, add(crypto.randomUUID()), context);
     expect(readSizes.slice(1)).toEqual([0, 0, 0, 0, 0]); // the history is never read again

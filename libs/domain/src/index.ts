@@ -1,3 +1,5 @@
+export * from './shared/actor';
+export * from './shared/decider';
 export * from './shared/domain-error';
 export * from './shared/email';
 export * from './shared/password-policy';

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** What a calling service may do. A key carries one or more. */
-export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops'] as const;
+/** `users:manage`: may act for any user (support and compliance tools), where others act only for their X-Actor-Id. */
+export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops', 'users:manage'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface CallingService {

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from 
 import { type ObjectStorage, S3ObjectStorage } from '../../../../libs/object-storage/src';
 import type { AppConfig } from '../../../../libs/config/src';
 import { APP_CONFIG, OBJECT_STORAGE } from '../infrastructure/tokens';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { UsersModule } from '../users/users.module';
 import { AnnounceUploadHttpController } from './announce-upload/announce-upload.http';
 import { ConfirmUpload } from './confirm-upload';
 import { LocalFilesHttpController } from './local-files/local-files.http';
@@ -24,6 +26,7 @@ class BucketBootstrap implements OnApplicationBootstrap {
 
 /** Uploads of avatars and logos (../shared/API.md, Files). The store itself is an infrastructure provider. */
 @Module({
+  imports: [UsersModule, OrganizationsModule],
   controllers: [AnnounceUploadHttpController, SetAvatarHttpController, SetLogoHttpController, LocalFilesHttpController],
   providers: [ConfirmUpload, BucketBootstrap],
 })

@@ -8,7 +8,7 @@ import { RemoveMemberHttpController } from './commands/remove-member/remove-memb
 import { RenameOrganizationHttpController } from './commands/rename-organization/rename-organization.http';
 import { SetPaymentMethodHttpController } from './commands/set-payment-method/set-payment-method.http';
 import { TransferOwnershipHttpController } from './commands/transfer-ownership/transfer-ownership.http';
-import { ExecuteOrganizationCommandHandler, OrganizationCommandRunner } from './organization-commands';
+import { OrganizationHandler } from './organization-handler';
 
 @Module({
   imports: [UsersModule],
@@ -23,6 +23,7 @@ import { ExecuteOrganizationCommandHandler, OrganizationCommandRunner } from './
     ChangeMemberRoleHttpController,
     RemoveMemberHttpController,
   ],
-  providers: [ExecuteOrganizationCommandHandler, OrganizationCommandRunner],
+  providers: [OrganizationHandler],
+  exports: [OrganizationHandler],
 })
 export class OrganizationsModule {}

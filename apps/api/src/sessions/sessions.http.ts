@@ -1,17 +1,18 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '../../../../libs/domain/src';
 import { sessionTokenHash } from '../../../../libs/privacy/src';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
 import { RequiresScope } from '../auth/requires-scope.decorator';
-import { CommandEnvelope } from '../commands/command-context';
-import { withPosition } from '../commands/command-response';
+import type { CommandEnvelope } from '../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../commands/command-route';
+import { IdPipe } from '../http/ids';
 import { ProblemError } from '../http/problem';
 import { Ctx, type RequestContext } from '../http/request-context';
-import { type IdempotentRequest, IdempotencyInterceptor, RerunOnRepeat } from '../idempotency/idempotency.interceptor';
+import { RerunOnRepeat } from '../idempotency/idempotency.interceptor';
 import { Documented } from '../openapi/documented.decorator';
 import { ReadsFrom } from '../queries/consistent-with';
+import { UserHandler } from '../users/user-handler';
 import { UserLookup } from '../users/user-lookup';
 import { SessionCommands } from './session-commands';
 
@@ -28,23 +29,18 @@ export class SessionsHttpController {
     private readonly sessions: SessionCommands,
     private readonly reader: SessionReader,
     private readonly users: UserLookup,
+    private readonly userCommands: UserHandler,
   ) {}
 
   @Post('sessions')
   @HttpCode(201)
-  @UseInterceptors(IdempotencyInterceptor)
+  @CommandRoute('sessions')
   @RerunOnRepeat()
-  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials'] })
-  async logIn(
-    @Body({ schema: LoginRequest }) body: z.infer<typeof LoginRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const session = await this.sessions.logIn(body.email, body.password, context.clientIp, CommandEnvelope.from(context, request), request.commandIdSeed);
-    withPosition(reply, session.position);
-    void reply.header('cache-control', 'no-store');
-    return { token: session.token, sessionId: session.sessionId, userId: session.userId, expiresAt: session.expiresAt };
+  @Header('cache-control', 'no-store')
+  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'session_invalid'] })
+  async logIn(@Body({ schema: LoginRequest }) body: z.infer<typeof LoginRequest>, @Ctx() context: RequestContext, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.sessions.logIn(body.email, body.password, context.clientIp, envelope);
+    return respond(outcome.session, outcome);
   }
 
   @Get('sessions/current')
@@ -69,30 +65,20 @@ export class SessionsHttpController {
 
   @Delete('sessions/:sessionId')
   @HttpCode(204)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'Log out one session' })
-  async logOut(
-    @Param('sessionId', new ParseUUIDPipe()) sessionId: string,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
+  @CommandRoute('sessions')
+  @Documented({ summary: "Log out one session (its user, or a key with users:manage)", errors: ['forbidden', 'user_not_found'] })
+  async logOut(@Param('sessionId', IdPipe) sessionId: string, @Envelope() envelope: CommandEnvelope) {
     // Logging out an unknown or already ended session is not an error: the outcome the caller wants holds.
-    const owner = await this.reader.ownerOf(sessionId.toLowerCase());
-    if (!owner) return;
-    withPosition(reply, await this.sessions.revoke(owner, sessionId.toLowerCase(), CommandEnvelope.from(context, request)));
+    const owner = await this.reader.ownerOf(sessionId);
+    if (!owner) return respond(undefined, { position: undefined, aboutUser: undefined });
+    return respond(undefined, await this.userCommands.handle(owner, { type: 'RevokeSession', data: { userId: owner, sessionId, now: envelope.now } }, envelope));
   }
 
   @Delete('users/:id/sessions')
   @HttpCode(204)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'Revoke every session of a user', errors: ['user_not_found'] })
-  async revokeAll(
-    @Param('id', new ParseUUIDPipe()) userId: string,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
-    withPosition(reply, await this.sessions.revokeAll(userId.toLowerCase(), CommandEnvelope.from(context, request)));
+  @CommandRoute('sessions')
+  @Documented({ summary: 'Revoke every session of a user (the user, or a key with users:manage)', errors: ['user_not_found', 'forbidden'] })
+  async revokeAll(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
+    return respond(undefined, await this.userCommands.handle(userId, { type: 'RevokeAllSessions', data: { userId, now: envelope.now } }, envelope));
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { emailReservationDecider, userDecider } from '../../../../libs/domain/src';
 import { LookupHasher } from '../../../../libs/privacy/src';
 import { AggregateStore } from '../commands/aggregate-store';
-import type { CommandEnvelope } from '../commands/command-context';
+import type { CommandEnvelope } from '../commands/command-envelope';
 import { userStream } from '../../../../libs/streams/src';
 
 /** A reservation younger than this may belong to a registration or email change still in flight. */

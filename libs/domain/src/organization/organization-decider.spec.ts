@@ -1,3 +1,4 @@
+import type { Actor } from '../shared/actor';
 import { deciderSpecification } from '../testing/decider-specification';
 import type { OrganizationCommand } from './organization-commands';
 import type { OrganizationEvent } from './organization-events';
@@ -18,28 +19,38 @@ const created: OrganizationEvent[] = [
 ];
 const team = [...created, joined(coOwner, 'owner'), joined(admin, 'admin'), joined(member, 'member')];
 
-const add = (actorId: string, userId: string, role: string, userExists = true): OrganizationCommand => ({
+/** An active user acting (the handler's fact). */
+const by = (userId: string): Actor => ({ userId, isActive: true, mayManageUsers: false });
+const add = (actorId: string, userId: string, role: string, userIsActive = true): OrganizationCommand => ({
   type: 'AddMember',
-  data: { userId, role, userExists, actorId, now },
+  data: { userId, role, userIsActive, now },
+  actor: by(actorId),
 });
 const changeRole = (actorId: string, userId: string, role: string): OrganizationCommand => ({
   type: 'ChangeMemberRole',
-  data: { userId, role, actorId, now },
+  data: { userId, role, now },
+  actor: by(actorId),
 });
-const remove = (actorId: string, userId: string): OrganizationCommand => ({ type: 'RemoveMember', data: { userId, actorId, now } });
+const remove = (actorId: string, userId: string): OrganizationCommand => ({ type: 'RemoveMember', data: { userId, now }, actor: by(actorId) });
+const transfer = (actorId: string, newOwnerId: string, newOwnerIsActive = true): OrganizationCommand => ({
+  type: 'TransferOwnership',
+  data: { newOwnerId, newOwnerIsActive, now },
+  actor: by(actorId),
+});
 
 describe('organization decider', () => {
   describe('CreateOrganization', () => {
     test('the actor becomes billing owner and an owner member, in one decision; plan defaults to free', () =>
       spec
         .given([])
-        .when({ type: 'CreateOrganization', data: { organizationId, name: '  Acme ', actorId: billing, actorExists: true, now } })
+        .when({ type: 'CreateOrganization', data: { organizationId, name: '  Acme ', now }, actor: by(billing) })
         .then(created));
 
     test('name must be 1 to 100 characters after trimming; plan must be known', () => {
       const create = (name: string, plan?: string): OrganizationCommand => ({
         type: 'CreateOrganization',
-        data: { organizationId, name, ...(plan ? { plan } : {}), actorId: billing, actorExists: true, now },
+        data: { organizationId, name, ...(plan ? { plan } : {}), now },
+        actor: by(billing),
       });
       spec.given([]).when(create('   ')).thenThrows('validation_failed');
       spec.given([]).when(create('x'.repeat(101))).thenThrows('validation_failed');
@@ -50,10 +61,10 @@ describe('organization decider', () => {
       spec.given([]).when(create('Acme', 'platinum')).thenThrows('validation_failed');
     });
 
-    test('an actor that does not exist cannot create one', () =>
+    test('an actor that does not exist or was erased cannot create one', () =>
       spec
         .given([])
-        .when({ type: 'CreateOrganization', data: { organizationId, name: 'Acme', actorId: outsider, actorExists: false, now } })
+        .when({ type: 'CreateOrganization', data: { organizationId, name: 'Acme', now }, actor: { ...by(outsider), isActive: false } })
         .thenThrows('user_not_found'));
   });
 
@@ -72,9 +83,9 @@ describe('organization decider', () => {
     test('admins rename; members do not', () => {
       spec
         .given(team)
-        .when({ type: 'RenameOrganization', data: { name: 'Acme Corp', actorId: admin, now } })
+        .when({ type: 'RenameOrganization', data: { name: 'Acme Corp', now }, actor: by(admin) })
         .then([{ type: 'OrganizationRenamed', data: { organizationId, name: 'Acme Corp', renamedAt: now } }]);
-      spec.given(team).when({ type: 'RenameOrganization', data: { name: 'Acme Corp', actorId: member, now } }).thenThrows('forbidden');
+      spec.given(team).when({ type: 'RenameOrganization', data: { name: 'Acme Corp', now }, actor: by(member) }).thenThrows('forbidden');
     });
 
     test('admins re-role members and admins, but never to or from owner', () => {
@@ -104,9 +115,27 @@ describe('organization decider', () => {
     });
   });
 
+  describe('erased and unknown users', () => {
+    const gone = (command: OrganizationCommand): OrganizationCommand => ('actor' in command ? { ...command, actor: { ...command.actor, isActive: false } } : command);
+
+    test('are never actors: refused before anything is decided, even for a member of long standing', () => {
+      spec.given(team).when(gone(add(billing, newcomer, 'member'))).thenThrows('user_not_found');
+      spec.given(team).when(gone(remove(member, member))).thenThrows('user_not_found');
+      spec.given(team).when(gone({ type: 'RenameOrganization', data: { name: 'Gone Inc', now }, actor: by(admin) })).thenThrows('user_not_found');
+      spec.given([]).when(gone(add(billing, newcomer, 'member'))).thenThrows('user_not_found');
+    });
+
+    test('are never members-to-be', () => spec.given(team).when(add(billing, newcomer, 'member', false)).thenThrows('user_not_found'));
+
+    test('never receive ownership, even while still a member (an erasure under way)', () =>
+      spec.given(team).when(transfer(billing, member, false)).thenThrows('user_not_found'));
+
+    test('a command without an actor is refused', () =>
+      spec.given(team).when({ type: 'RenameOrganization', data: { name: 'Nobody Inc', now }, actor: { userId: undefined, isActive: false, mayManageUsers: true } }).thenThrows('forbidden'));
+  });
+
   describe('membership rules', () => {
     test('a user is a member at most once', () => spec.given(team).when(add(billing, member, 'admin')).thenThrows('already_member'));
-    test('only existing, not erased users join', () => spec.given(team).when(add(billing, newcomer, 'member', false)).thenThrows('user_not_found'));
     test('re-roling or removing a non-member is not_a_member', () => {
       spec.given(team).when(changeRole(billing, outsider, 'admin')).thenThrows('not_a_member');
       spec.given(team).when(remove(billing, outsider)).thenThrows('not_a_member');
@@ -125,10 +154,10 @@ describe('organization decider', () => {
     test('alone changes the plan; the same plan changes nothing', () => {
       spec
         .given(team)
-        .when({ type: 'ChangePlan', data: { plan: 'pro', actorId: billing, now } })
+        .when({ type: 'ChangePlan', data: { plan: 'pro', now }, actor: by(billing) })
         .then([{ type: 'PlanChanged', data: { organizationId, plan: 'pro', changedAt: now } }]);
-      spec.given(team).when({ type: 'ChangePlan', data: { plan: 'pro', actorId: coOwner, now } }).thenThrows('forbidden');
-      spec.given(team).when({ type: 'ChangePlan', data: { plan: 'free', actorId: billing, now } }).then([]);
+      spec.given(team).when({ type: 'ChangePlan', data: { plan: 'pro', now }, actor: by(coOwner) }).thenThrows('forbidden');
+      spec.given(team).when({ type: 'ChangePlan', data: { plan: 'free', now }, actor: by(billing) }).then([]);
     });
 
     test('transfers ownership to a member, who becomes owner; then may leave', () => {
@@ -136,17 +165,18 @@ describe('organization decider', () => {
         { type: 'OwnershipTransferred', data: { organizationId, fromUserId: billing, toUserId: member, transferredAt: now } },
         { type: 'MemberRoleChanged', data: { organizationId, userId: member, role: 'owner', previousRole: 'member', changedAt: now } },
       ];
-      spec.given(team).when({ type: 'TransferOwnership', data: { newOwnerId: member, actorId: billing, now } }).then(transferred);
+      spec.given(team).when(transfer(billing, member)).then(transferred);
       spec.given([...team, ...transferred]).when(remove(billing, billing)).then([{ type: 'MemberLeft', data: { organizationId, userId: billing, leftAt: now } }]);
-      spec.given(team).when({ type: 'TransferOwnership', data: { newOwnerId: outsider, actorId: billing, now } }).thenThrows('not_a_member');
-      spec.given(team).when({ type: 'TransferOwnership', data: { newOwnerId: member, actorId: coOwner, now } }).thenThrows('forbidden');
+      spec.given(team).when(transfer(billing, outsider)).thenThrows('not_a_member');
+      spec.given(team).when(transfer(coOwner, member)).thenThrows('forbidden');
     });
   });
 
   describe('payment method', () => {
     const setPayment = (paymentMethodId: string, actorId = billing): OrganizationCommand => ({
       type: 'SetPaymentMethod',
-      data: { processor: 'stripe', paymentMethodId, actorId, now },
+      data: { processor: 'stripe', paymentMethodId, now },
+      actor: by(actorId),
     });
 
     test('stores the processor reference id', () =>

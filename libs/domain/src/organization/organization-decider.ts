@@ -1,3 +1,4 @@
+import { type Actor, requireActiveActor } from '../shared/actor';
 import { DomainError } from '../shared/domain-error';
 import { parseOrganizationName, parsePaymentMethod, parsePlan, parseRole, type Role } from '../shared/organization-values';
 import type { OrganizationCommand } from './organization-commands';
@@ -9,6 +10,7 @@ type Organization = Extract<OrganizationState, { status: 'active' }>;
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
 
 const forbidden = (what: string) => new DomainError('forbidden', `You may not ${what} in this organization.`);
+const userNotFound = () => new DomainError('user_not_found', 'No such user.');
 const notAMember = () => new DomainError('not_a_member', 'That user is not a member of this organization.');
 const billingOwnerProtected = () =>
   new DomainError('billing_owner_protected', 'The billing owner stays an owner and a member until ownership is transferred.');
@@ -19,25 +21,25 @@ function existing(state: OrganizationState): Organization {
 }
 
 /** The actor's role; non-members (and requests without an actor) may do nothing. */
-function actorRole(org: Organization, actorId: string, what: string): Role {
-  const role = org.members[actorId]?.role;
+function actorRole(org: Organization, actorId: string | undefined, what: string): Role {
+  const role = actorId === undefined ? undefined : org.members[actorId]?.role;
   if (!role) throw forbidden(what);
   return role;
 }
 
-function requireAtLeast(org: Organization, actorId: string, role: Role, what: string): Role {
+function requireAtLeast(org: Organization, actorId: string | undefined, role: Role, what: string): Role {
   const actual = actorRole(org, actorId, what);
   if (RANK[actual] < RANK[role]) throw forbidden(what);
   return actual;
 }
 
 /** Changing someone's membership: admins handle admins and members; only owners touch the owner role. */
-function requireMayManage(org: Organization, actorId: string, targetRole: Role | undefined, newRole: Role | undefined, what: string): void {
+function requireMayManage(org: Organization, actorId: string | undefined, targetRole: Role | undefined, newRole: Role | undefined, what: string): void {
   const role = requireAtLeast(org, actorId, 'admin', what);
   if ((targetRole === 'owner' || newRole === 'owner') && role !== 'owner') throw forbidden(what);
 }
 
-function requireBillingOwner(org: Organization, actorId: string, what: string): void {
+function requireBillingOwner(org: Organization, actorId: string | undefined, what: string): void {
   if (org.ownerId !== actorId) throw forbidden(what);
 }
 
@@ -49,16 +51,26 @@ function guardOwnership(org: Organization, userId: string): void {
   }
 }
 
+/** Erased users are never members, owners or actors: a fact about another user, gathered by the handler. */
+function requireActiveUser(isActive: boolean): void {
+  if (!isActive) throw userNotFound();
+}
+
 /** The organization's rules, memberships included. Pure: no clock, no I/O. */
 export function decideOrganization(command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] {
+  // An erased or unknown actor is refused before anything is decided on their behalf.
+  const actor: Actor | undefined = 'actor' in command ? command.actor : undefined;
+  if (actor) requireActiveActor(actor);
+  const actorId = actor?.userId;
+
   if (command.type === 'CreateOrganization') {
-    const { organizationId, actorId, actorExists, now } = command.data;
+    const { organizationId, now } = command.data;
     const name = parseOrganizationName(command.data.name);
     const plan = parsePlan(command.data.plan ?? 'free');
     if (state.status !== 'none') {
       throw new DomainError('validation_failed', 'This organization id is already taken.', [{ field: 'organizationId', message: 'already taken' }]);
     }
-    if (!actorExists) throw new DomainError('user_not_found', 'The acting user does not exist.');
+    if (actorId === undefined) throw forbidden('create an organization');
     return [
       { type: 'OrganizationCreated', data: { organizationId, name, plan, ownerId: actorId, createdAt: now } },
       { type: 'MemberJoined', data: { organizationId, userId: actorId, role: 'owner', joinedAt: now } },
@@ -69,22 +81,23 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
   const organizationId = org.organizationId;
   switch (command.type) {
     case 'RenameOrganization': {
-      const { actorId, now } = command.data;
+      const { now } = command.data;
       requireAtLeast(org, actorId, 'admin', 'rename the organization');
       const name = parseOrganizationName(command.data.name);
       if (name === org.name) return [];
       return [{ type: 'OrganizationRenamed', data: { organizationId, name, renamedAt: now } }];
     }
     case 'ChangePlan': {
-      const { actorId, now } = command.data;
+      const { now } = command.data;
       requireBillingOwner(org, actorId, 'change the plan');
       const plan = parsePlan(command.data.plan);
       if (plan === org.plan) return [];
       return [{ type: 'PlanChanged', data: { organizationId, plan, changedAt: now } }];
     }
     case 'TransferOwnership': {
-      const { newOwnerId, actorId, now } = command.data;
+      const { newOwnerId, newOwnerIsActive, now } = command.data;
       requireBillingOwner(org, actorId, 'transfer ownership');
+      requireActiveUser(newOwnerIsActive);
       const member = org.members[newOwnerId];
       if (!member) throw notAMember();
       if (newOwnerId === org.ownerId) return [];
@@ -97,28 +110,28 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       return events;
     }
     case 'SetPaymentMethod': {
-      const { actorId, now } = command.data;
+      const { now } = command.data;
       // The value is checked first: card data is refused whoever sends it, and never reaches an event.
       const { processor, paymentMethodId } = parsePaymentMethod(command.data.processor, command.data.paymentMethodId);
       requireAtLeast(org, actorId, 'owner', 'set the payment method');
       return [{ type: 'PaymentMethodSet', data: { organizationId, processor, paymentMethodId, setAt: now } }];
     }
     case 'SetLogo': {
-      const { actorId, logoUrl, objectKey, now } = command.data;
+      const { logoUrl, objectKey, now } = command.data;
       requireAtLeast(org, actorId, 'admin', 'change the logo');
       if (logoUrl === org.logoUrl) return [];
       return [{ type: 'OrganizationLogoChanged', data: { organizationId, logoUrl, objectKey, changedAt: now } }];
     }
     case 'AddMember': {
-      const { userId, userExists, actorId, now } = command.data;
+      const { userId, userIsActive, now } = command.data;
       const role = parseRole(command.data.role);
       requireMayManage(org, actorId, undefined, role, 'add members');
-      if (!userExists) throw new DomainError('user_not_found', 'No such user.');
+      requireActiveUser(userIsActive);
       if (org.members[userId]) throw new DomainError('already_member', 'That user is already a member of this organization.');
       return [{ type: 'MemberJoined', data: { organizationId, userId, role, joinedAt: now } }];
     }
     case 'ChangeMemberRole': {
-      const { userId, actorId, now } = command.data;
+      const { userId, now } = command.data;
       const role = parseRole(command.data.role);
       const member = org.members[userId];
       requireMayManage(org, actorId, member?.role, role, 'change roles');
@@ -128,7 +141,7 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       return [{ type: 'MemberRoleChanged', data: { organizationId, userId, role, previousRole: member.role, changedAt: now } }];
     }
     case 'RemoveMember': {
-      const { userId, actorId, now } = command.data;
+      const { userId, now } = command.data;
       const member = org.members[userId];
       if (userId === actorId) {
         // Leaving: any member may, except the billing owner and the last owner.
@@ -139,13 +152,17 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       requireMayManage(org, actorId, member?.role, undefined, 'remove members');
       if (!member) throw notAMember();
       guardOwnership(org, userId);
-      return [{ type: 'MemberRemoved', data: { organizationId, userId, byUserId: actorId, reason: 'removed', removedAt: now } }];
+      return [{ type: 'MemberRemoved', data: { organizationId, userId, ...(actorId ? { byUserId: actorId } : {}), reason: 'removed', removedAt: now } }];
     }
     case 'RemoveErasedMember': {
       const { userId, now } = command.data;
       if (!org.members[userId]) return [];
       guardOwnership(org, userId);
       return [{ type: 'MemberRemoved', data: { organizationId, userId, reason: 'erased', removedAt: now } }];
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled organization command ${(unhandled as OrganizationCommand).type}`);
     }
   }
 }

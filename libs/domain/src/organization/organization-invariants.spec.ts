@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { Actor } from '../shared/actor';
 import { DomainError } from '../shared/domain-error';
 import type { OrganizationCommand } from './organization-commands';
 import { organizationDecider } from './organization-decider';
@@ -7,19 +8,20 @@ import type { OrganizationState } from './organization-state';
 const people = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
 const roles = ['owner', 'admin', 'member'];
 const now = '2026-11-24T10:00:00.000Z';
+const by = (userId: string): Actor => ({ userId, isActive: true, mayManageUsers: false });
 
 const commandArbitrary: fc.Arbitrary<OrganizationCommand> = fc.oneof(
   fc.record({ actorId: fc.constantFrom(...people), userId: fc.constantFrom(...people), role: fc.constantFrom(...roles) }).map(
-    ({ actorId, userId, role }): OrganizationCommand => ({ type: 'AddMember', data: { userId, role, userExists: true, actorId, now } }),
+    ({ actorId, userId, role }): OrganizationCommand => ({ type: 'AddMember', data: { userId, role, userIsActive: true, now }, actor: by(actorId) }),
   ),
   fc.record({ actorId: fc.constantFrom(...people), userId: fc.constantFrom(...people), role: fc.constantFrom(...roles) }).map(
-    ({ actorId, userId, role }): OrganizationCommand => ({ type: 'ChangeMemberRole', data: { userId, role, actorId, now } }),
+    ({ actorId, userId, role }): OrganizationCommand => ({ type: 'ChangeMemberRole', data: { userId, role, now }, actor: by(actorId) }),
   ),
   fc.record({ actorId: fc.constantFrom(...people), userId: fc.constantFrom(...people) }).map(
-    ({ actorId, userId }): OrganizationCommand => ({ type: 'RemoveMember', data: { userId, actorId, now } }),
+    ({ actorId, userId }): OrganizationCommand => ({ type: 'RemoveMember', data: { userId, now }, actor: by(actorId) }),
   ),
   fc.record({ actorId: fc.constantFrom(...people), userId: fc.constantFrom(...people) }).map(
-    ({ actorId, userId }): OrganizationCommand => ({ type: 'TransferOwnership', data: { newOwnerId: userId, actorId, now } }),
+    ({ actorId, userId }): OrganizationCommand => ({ type: 'TransferOwnership', data: { newOwnerId: userId, newOwnerIsActive: true, now }, actor: by(actorId) }),
   ),
   fc.constantFrom(...people).map((userId): OrganizationCommand => ({ type: 'RemoveErasedMember', data: { userId, now } })),
 );
@@ -28,7 +30,7 @@ test('property: whatever commands arrive, the organization keeps an owner and th
   fc.assert(
     fc.property(fc.array(commandArbitrary, { maxLength: 60 }), (commands) => {
       let state: OrganizationState = organizationDecider.initialState();
-      const create: OrganizationCommand = { type: 'CreateOrganization', data: { organizationId: 'o', name: 'Acme', actorId: 'p0', actorExists: true, now } };
+      const create: OrganizationCommand = { type: 'CreateOrganization', data: { organizationId: 'o', name: 'Acme', now }, actor: by('p0') };
       for (const event of organizationDecider.decide(create, state)) state = organizationDecider.evolve(state, event);
       for (const command of commands) {
         try {

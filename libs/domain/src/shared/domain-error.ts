@@ -3,6 +3,7 @@ export type DomainErrorCode =
   | 'validation_failed'
   | 'email_taken'
   | 'invalid_credentials'
+  | 'session_invalid'
   | 'user_not_found'
   | 'organization_not_found'
   | 'forbidden'

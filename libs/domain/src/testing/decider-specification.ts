@@ -1,11 +1,5 @@
+import type { Decider } from '../shared/decider';
 import { DomainError, type DomainErrorCode } from '../shared/domain-error';
-
-interface Decider<C, E, S> {
-  decide(command: C, state: S): E[];
-  evolve(state: S, event: E): S;
-  fold(state: S, events: readonly E[]): S;
-  initialState(): S;
-}
 
 /**
  * Given/when/then for deciders, with no I/O: `spec.given(history).when(command).then(expectedEvents)` or

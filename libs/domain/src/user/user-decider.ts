@@ -1,68 +1,129 @@
+import { type Actor, requireActiveActor } from '../shared/actor';
 import { DomainError } from '../shared/domain-error';
 import { parseEmail } from '../shared/email';
 import type { UserCommand } from './user-commands';
 import type { UserEvent } from './user-events';
 import { evolveUser, foldUser, initialUserState, type UserState } from './user-state';
 
+type ActiveUser = Extract<UserState, { status: 'active' }>;
+
 const notFound = () => new DomainError('user_not_found', 'No such user.');
 const badCredentials = () => new DomainError('invalid_credentials', 'The email or password is wrong.');
 
-function activeUser(state: UserState): Extract<UserState, { status: 'active' }> {
+function activeUser(state: UserState): ActiveUser {
   if (state.status !== 'active') throw notFound(); // erased users are gone for callers, like missing ones
   return state;
 }
 
+/**
+ * Who may act for a user: the user themself, or a service whose key holds `users:manage`. An erased or unknown actor
+ * is refused first, before anything about the subject is decided. Exported so that a use case with work to do before
+ * its decided step (reserving an address, verifying a password, announcing an upload) refuses before that work; the
+ * decider checks it again on the state it decides with.
+ */
+export function requireMayActFor(subjectId: string, actor: Actor): void {
+  requireActiveActor(actor);
+  if (actor.userId !== subjectId && !actor.mayManageUsers) throw new DomainError('forbidden', 'You may not act for this user.');
+}
+
+/**
+ * The password was verified against the hash the user has now. A hash verified before a concurrent change no
+ * longer counts, so of two changes made with the same current password only the first is accepted.
+ */
+function requireCurrentPassword(user: ActiveUser, verifiedAgainst: string | undefined): void {
+  if (verifiedAgainst === undefined || verifiedAgainst !== user.passwordHash) throw badCredentials();
+}
+
+function registerUser(command: Extract<UserCommand, { type: 'RegisterUser' }>, state: UserState): UserEvent[] {
+  const { userId, passwordHash, now } = command.data;
+  const email = parseEmail(command.data.email);
+  if (state.status !== 'none') throw new DomainError('validation_failed', 'This user id is already taken.', [{ field: 'userId', message: 'already taken' }]);
+  return [{ type: 'UserRegistered', data: { userId, email, passwordHash, registeredAt: now } }];
+}
+
+function changeEmail(command: Extract<UserCommand, { type: 'ChangeEmail' }>, user: ActiveUser): UserEvent[] {
+  const email = parseEmail(command.data.email);
+  if (email === user.email) return [];
+  return [{ type: 'UserEmailChanged', data: { userId: user.userId, email, changedAt: command.data.now } }];
+}
+
+function changePassword(command: Extract<UserCommand, { type: 'ChangePassword' }>, state: UserState): UserEvent[] {
+  // An unknown user gets the same answer as a wrong password: the route must not reveal which ids exist.
+  if (state.status !== 'active') throw badCredentials();
+  requireCurrentPassword(state, command.data.verifiedAgainst);
+  return [{ type: 'UserPasswordChanged', data: { userId: state.userId, passwordHash: command.data.passwordHash, changedAt: command.data.now } }];
+}
+
+function logIn(command: Extract<UserCommand, { type: 'LogIn' }>, state: UserState): UserEvent[] {
+  // Same answer for an unknown, erased or wrongly authenticated user, and for an address the user no longer has
+  // (a stale reservation): callers must not learn which.
+  if (state.status !== 'active' || state.email !== command.data.email) throw badCredentials();
+  requireCurrentPassword(state, command.data.verifiedAgainst);
+  const { sessionId, tokenHash, expiresAt, ip, now } = command.data;
+  return [{ type: 'UserLoggedIn', data: { userId: state.userId, sessionId, tokenHash, expiresAt, ...(ip ? { ip } : {}), at: now } }];
+}
+
+function revokeSession(command: Extract<UserCommand, { type: 'RevokeSession' }>, user: ActiveUser): UserEvent[] {
+  if (!(command.data.sessionId in user.sessions)) return []; // unknown or already ended: logging out twice is fine
+  return [{ type: 'SessionRevoked', data: { userId: user.userId, sessionId: command.data.sessionId, at: command.data.now } }];
+}
+
+function revokeAllSessions(command: Extract<UserCommand, { type: 'RevokeAllSessions' }>, user: ActiveUser): UserEvent[] {
+  const live = Object.values(user.sessions).some((expiresAt) => expiresAt > command.data.now);
+  if (!live) return [];
+  return [{ type: 'AllSessionsRevoked', data: { userId: user.userId, at: command.data.now } }];
+}
+
+function setAvatar(command: Extract<UserCommand, { type: 'SetAvatar' }>, user: ActiveUser): UserEvent[] {
+  const { avatarUrl, objectKey, now } = command.data;
+  if (avatarUrl === user.avatarUrl) return [];
+  return [{ type: 'UserAvatarChanged', data: { userId: user.userId, avatarUrl, objectKey, changedAt: now } }];
+}
+
+function eraseUser(command: Extract<UserCommand, { type: 'EraseUser' }>, user: ActiveUser): UserEvent[] {
+  if (command.data.isBillingOwnerOfAnyOrganization) {
+    throw new DomainError('owner_must_transfer', 'This user is the billing owner of an organization; transfer its ownership first.');
+  }
+  return [{ type: 'UserErased', data: { userId: user.userId, erasedAt: command.data.now } }];
+}
+
 /** The user's rules: what each command may do given the user's history. Pure: no clock, no I/O. */
 export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
+  if (command.type === 'RegisterUser') return registerUser(command, state);
+  if (command.type === 'LogIn') return logIn(command, state);
+  requireMayActFor(command.data.userId, command.actor);
   switch (command.type) {
-    case 'RegisterUser': {
-      const { userId, passwordHash, now } = command.data;
-      const email = parseEmail(command.data.email);
-      if (state.status !== 'none') throw new DomainError('validation_failed', 'This user id is already taken.', [{ field: 'userId', message: 'already taken' }]);
-      return [{ type: 'UserRegistered', data: { userId, email, passwordHash, registeredAt: now } }];
-    }
-    case 'ChangeEmail': {
-      const user = activeUser(state);
-      const email = parseEmail(command.data.email);
-      if (email === user.email) return [];
-      return [{ type: 'UserEmailChanged', data: { userId: user.userId, email, changedAt: command.data.now } }];
-    }
-    case 'ChangePassword': {
-      const user = activeUser(state);
-      if (!command.data.currentPasswordVerified) throw badCredentials();
-      return [{ type: 'UserPasswordChanged', data: { userId: user.userId, passwordHash: command.data.passwordHash, changedAt: command.data.now } }];
-    }
-    case 'LogIn': {
-      // Same answer for an unknown, erased or wrongly authenticated user: callers must not learn which.
-      if (state.status !== 'active' || !command.data.passwordVerified) throw badCredentials();
-      const { sessionId, tokenHash, expiresAt, ip, now } = command.data;
-      return [{ type: 'UserLoggedIn', data: { userId: state.userId, sessionId, tokenHash, expiresAt, ...(ip ? { ip } : {}), at: now } }];
-    }
-    case 'RevokeSession': {
-      const user = activeUser(state);
-      if (!(command.data.sessionId in user.sessions)) return []; // unknown or already ended: logging out twice is fine
-      return [{ type: 'SessionRevoked', data: { userId: user.userId, sessionId: command.data.sessionId, at: command.data.now } }];
-    }
-    case 'RevokeAllSessions': {
-      const user = activeUser(state);
-      const live = Object.values(user.sessions).some((expiresAt) => expiresAt > command.data.now);
-      if (!live) return [];
-      return [{ type: 'AllSessionsRevoked', data: { userId: user.userId, at: command.data.now } }];
-    }
-    case 'SetAvatar': {
-      const user = activeUser(state);
-      const { avatarUrl, objectKey, now } = command.data;
-      if (avatarUrl === user.avatarUrl) return [];
-      return [{ type: 'UserAvatarChanged', data: { userId: user.userId, avatarUrl, objectKey, changedAt: now } }];
-    }
-    case 'EraseUser': {
-      const user = activeUser(state);
-      if (command.data.isBillingOwnerOfAnyOrganization) {
-        throw new DomainError('owner_must_transfer', 'This user is the billing owner of an organization; transfer its ownership first.');
-      }
-      return [{ type: 'UserErased', data: { userId: user.userId, erasedAt: command.data.now } }];
+    case 'ChangeEmail':
+      return changeEmail(command, activeUser(state));
+    case 'ChangePassword':
+      return changePassword(command, state);
+    case 'RevokeSession':
+      return revokeSession(command, activeUser(state));
+    case 'RevokeAllSessions':
+      return revokeAllSessions(command, activeUser(state));
+    case 'SetAvatar':
+      return setAvatar(command, activeUser(state));
+    case 'EraseUser':
+      return eraseUser(command, activeUser(state));
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled user command ${(unhandled as UserCommand).type}`);
     }
   }
+}
+
+/**
+ * A login repeated with the same Idempotency-Key gets back the session the first one opened, but only while that
+ * session lives. Once it was logged out, revoked or ended by a new password, the repeat is refused rather than handed
+ * the dead token, and no fresh session is opened in its place: one key opens at most one session, and a client that
+ * wants a new one sends a new key. Returns the session's expiry.
+ */
+export function repeatedLogIn(state: UserState, sessionId: string, now: string): string {
+  const expiresAt = state.status === 'active' ? state.sessions[sessionId] : undefined;
+  if (expiresAt === undefined || expiresAt <= now) {
+    throw new DomainError('session_invalid', 'The session this login opened has ended; log in again with a new Idempotency-Key.');
+  }
+  return expiresAt;
 }
 
 export const userDecider = { decide: decideUser, evolve: evolveUser, fold: foldUser, initialState: initialUserState };

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
+import { requireMayActFor } from '../../../../../libs/domain/src';
 import { type ObjectStorage } from '../../../../../libs/object-storage/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
+import { CommandEnvelope } from '../../commands/command-envelope';
 import { ProblemError } from '../../http/problem';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
 import { Documented } from '../../openapi/documented.decorator';
+import { ActingUser } from '../../users/acting-user';
 import { UploadRecords } from '../upload-records';
 import { ALLOWED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../upload-rules';
 import type { AppConfig } from '../../../../../libs/config/src';
@@ -29,14 +32,18 @@ export class AnnounceUploadHttpController {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     private readonly records: UploadRecords,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly acting: ActingUser,
   ) {}
 
   @Post()
   @HttpCode(201)
   @RequiresScope('commands')
   @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)', body: AnnounceUploadRequest, errors: ['upload_type_not_allowed', 'upload_too_large'] })
+  @Documented({ summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)', body: AnnounceUploadRequest, errors: ['upload_type_not_allowed', 'upload_too_large', 'forbidden', 'user_not_found'] })
   async announce(@Body({ schema: AnnounceUploadRequest }) body: z.infer<typeof AnnounceUploadRequest>, @Ctx() context: RequestContext) {
+    const subjectId = body.subjectId.toLowerCase();
+    // An avatar is a command about a user: the user themself, or a key with users:manage (the user decider's rule).
+    if (body.purpose === 'user_avatar') requireMayActFor(subjectId, await this.acting.of(new CommandEnvelope(context, undefined)));
     const contentType = body.contentType.toLowerCase();
     if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(contentType)) {
       throw new ProblemError('upload_type_not_allowed', `Only ${ALLOWED_IMAGE_TYPES.join(', ')} may be uploaded.`, [{ field: 'contentType', message: 'not an allowed image type' }]);
@@ -44,7 +51,7 @@ export class AnnounceUploadHttpController {
     if (body.size > MAX_UPLOAD_BYTES) throw new ProblemError('upload_too_large', 'Uploads are at most 5 MiB.', [{ field: 'size', message: `at most ${MAX_UPLOAD_BYTES} bytes` }]);
     const objectKey = `${body.purpose === 'user_avatar' ? 'avatar' : 'logo'}-${randomBytes(16).toString('base64url')}`;
     const upload = await this.storage.presignPut(objectKey, { contentType, size: body.size, expiresInSeconds: this.config.uploadUrlSeconds });
-    await this.records.announce({ objectKey, purpose: body.purpose, subjectId: body.subjectId.toLowerCase(), contentType, size: body.size, service: context.service.name, expiresAt: upload.expiresAt });
+    await this.records.announce({ objectKey, purpose: body.purpose, subjectId, contentType, size: body.size, service: context.service.name, expiresAt: upload.expiresAt });
     return { uploadUrl: upload.url, method: upload.method, headers: upload.headers, objectKey, expiresAt: upload.expiresAt.toISOString() };
   }
 }

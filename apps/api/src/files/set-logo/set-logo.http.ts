@@ -1,14 +1,10 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
-import { RequiresScope } from '../../auth/requires-scope.decorator';
-import { CommandEnvelope } from '../../commands/command-context';
-import { withPosition } from '../../commands/command-response';
-import { Ctx, type RequestContext } from '../../http/request-context';
-import { type IdempotentRequest, IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../commands/command-route';
+import { IdPipe } from '../../http/ids';
 import { Documented } from '../../openapi/documented.decorator';
-import { ExecuteOrganizationCommand, type OrganizationOutcome } from '../../organizations/organization-commands';
+import { OrganizationHandler } from '../../organizations/organization-handler';
 import { ConfirmUpload } from '../confirm-upload';
 import { ConfirmUploadRequest } from '../set-avatar/set-avatar.http';
 
@@ -17,29 +13,17 @@ import { ConfirmUploadRequest } from '../set-avatar/set-avatar.http';
 export class SetLogoHttpController {
   constructor(
     private readonly uploads: ConfirmUpload,
-    private readonly commands: CommandBus,
+    private readonly organizations: OrganizationHandler,
   ) {}
 
   @Post(':id/logo')
   @HttpCode(200)
-  @RequiresScope('commands')
-  @UseInterceptors(IdempotencyInterceptor)
+  @CommandRoute()
   @Documented({ summary: "Make an uploaded image the organization's logo", body: ConfirmUploadRequest, errors: ['upload_missing', 'upload_not_yours', 'upload_mismatch', 'organization_not_found', 'forbidden'] })
-  async setLogo(
-    @Param('id', new ParseUUIDPipe()) rawId: string,
-    @Body({ schema: ConfirmUploadRequest }) body: z.infer<typeof ConfirmUploadRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const organizationId = rawId.toLowerCase();
-    const envelope = CommandEnvelope.from(context, request);
-    const actorId = envelope.requireActor();
+  async setLogo(@Param('id', IdPipe) organizationId: string, @Body({ schema: ConfirmUploadRequest }) body: z.infer<typeof ConfirmUploadRequest>, @Envelope() envelope: CommandEnvelope) {
+    envelope.requireActor();
     const logoUrl = await this.uploads.confirm(body.objectKey, 'organization_logo', organizationId);
-    const outcome = await this.commands.execute<ExecuteOrganizationCommand, OrganizationOutcome>(
-      new ExecuteOrganizationCommand(organizationId, { type: 'SetLogo', data: { logoUrl, objectKey: body.objectKey, actorId, now: envelope.now } }, envelope),
-    );
-    withPosition(reply, outcome.position);
-    return { logoUrl };
+    const outcome = await this.organizations.handle(organizationId, { type: 'SetLogo', data: { logoUrl, objectKey: body.objectKey, now: envelope.now } }, envelope);
+    return respond({ logoUrl }, outcome);
   }
 }

@@ -1,29 +1,26 @@
-import { Body, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import type { IdempotentRequest } from '../../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
-import { OrganizationCommandRunner, OrganizationCommandsController, OrganizationResponse, organizationView } from '../../organization-commands';
+import { OrganizationHandler } from '../../organization-handler';
+import { OrganizationResponse, organizationView } from '../../organization-views';
 
 // Shape only: the domain checks the plan and names the field that broke a rule.
 const ChangePlanRequest = z.strictObject({ plan: z.string().max(50) });
 
 /** `POST /v1/organizations/{id}/plan`: the billing owner only (the decider). */
-@OrganizationCommandsController()
+@Controller('v1/organizations')
 export class ChangePlanHttpController {
-  constructor(private readonly organizations: OrganizationCommandRunner) {}
+  constructor(private readonly organizations: OrganizationHandler) {}
 
   @Post(':id/plan')
   @HttpCode(200)
-  @Documented({ summary: 'Change the plan (billing owner only)', body: ChangePlanRequest, response: OrganizationResponse, errors: ['organization_not_found'] })
-  async changePlan(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Body({ schema: ChangePlanRequest }) body: z.infer<typeof ChangePlanRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return organizationView(await this.organizations.run(id, (e, actorId) => ({ type: 'ChangePlan', data: { plan: body.plan, actorId, now: e.now } }), context, request, reply));
+  @CommandRoute()
+  @Documented({ summary: 'Change the plan (billing owner only)', body: ChangePlanRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
+  async changePlan(@Param('id', IdPipe) id: string, @Body({ schema: ChangePlanRequest }) body: z.infer<typeof ChangePlanRequest>, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.organizations.handle(id, { type: 'ChangePlan', data: { plan: body.plan, now: envelope.now } }, envelope);
+    return respond(organizationView(outcome.state), outcome);
   }
 }

@@ -1,25 +1,21 @@
-import { Delete, HttpCode, Param, ParseUUIDPipe, Req, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import type { IdempotentRequest } from '../../../idempotency/idempotency.interceptor';
+import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
-import { OrganizationCommandRunner, OrganizationCommandsController } from '../../organization-commands';
+import { OrganizationHandler } from '../../organization-handler';
 
 /** `DELETE /v1/organizations/{id}/members/{userId}`: a removal, or leaving when the actor is that member. */
-@OrganizationCommandsController()
+@Controller('v1/organizations')
 export class RemoveMemberHttpController {
-  constructor(private readonly organizations: OrganizationCommandRunner) {}
+  constructor(private readonly organizations: OrganizationHandler) {}
 
   @Delete(':id/members/:userId')
   @HttpCode(204)
-  @Documented({ summary: 'Remove a member, or leave when the actor is that member', errors: ['organization_not_found', 'not_a_member', 'last_owner', 'billing_owner_protected'] })
-  async removeMember(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Param('userId', new ParseUUIDPipe()) userId: string,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
-    await this.organizations.run(id, (e, actorId) => ({ type: 'RemoveMember', data: { userId: userId.toLowerCase(), actorId, now: e.now } }), context, request, reply);
+  @CommandRoute()
+  @Documented({ summary: 'Remove a member, or leave when the actor is that member', errors: ['organization_not_found', 'not_a_member', 'last_owner', 'billing_owner_protected', 'forbidden'] })
+  async removeMember(@Param('id', IdPipe) id: string, @Param('userId', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.organizations.handle(id, { type: 'RemoveMember', data: { userId, now: envelope.now } }, envelope);
+    return respond(undefined, outcome);
   }
 }

@@ -1,29 +1,26 @@
-import { Body, HttpCode, Param, ParseUUIDPipe, Patch, Req, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Param, Patch } from '@nestjs/common';
 import { z } from 'zod';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import type { IdempotentRequest } from '../../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
-import { OrganizationCommandRunner, OrganizationCommandsController, OrganizationResponse, organizationView } from '../../organization-commands';
+import { OrganizationHandler } from '../../organization-handler';
+import { OrganizationResponse, organizationView } from '../../organization-views';
 
 // Shape only: the domain checks the name and names the field that broke a rule.
 const RenameOrganizationRequest = z.strictObject({ name: z.string().max(1000) });
 
 /** `PATCH /v1/organizations/{id}`: owners and admins (the decider). */
-@OrganizationCommandsController()
+@Controller('v1/organizations')
 export class RenameOrganizationHttpController {
-  constructor(private readonly organizations: OrganizationCommandRunner) {}
+  constructor(private readonly organizations: OrganizationHandler) {}
 
   @Patch(':id')
   @HttpCode(200)
-  @Documented({ summary: 'Rename an organization (owners and admins)', body: RenameOrganizationRequest, response: OrganizationResponse, errors: ['organization_not_found'] })
-  async rename(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Body({ schema: RenameOrganizationRequest }) body: z.infer<typeof RenameOrganizationRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return organizationView(await this.organizations.run(id, (e, actorId) => ({ type: 'RenameOrganization', data: { name: body.name, actorId, now: e.now } }), context, request, reply));
+  @CommandRoute()
+  @Documented({ summary: 'Rename an organization (owners and admins)', body: RenameOrganizationRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
+  async rename(@Param('id', IdPipe) id: string, @Body({ schema: RenameOrganizationRequest }) body: z.infer<typeof RenameOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.organizations.handle(id, { type: 'RenameOrganization', data: { name: body.name, now: envelope.now } }, envelope);
+    return respond(organizationView(outcome.state), outcome);
   }
 }

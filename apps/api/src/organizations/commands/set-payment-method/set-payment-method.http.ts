@@ -1,31 +1,27 @@
-import { Body, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import type { IdempotentRequest } from '../../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
-import { OrganizationCommandRunner, OrganizationCommandsController, OrganizationResponse, organizationView } from '../../organization-commands';
+import { OrganizationHandler } from '../../organization-handler';
+import { OrganizationResponse, organizationView } from '../../organization-views';
 
 // Shape only: the domain checks the reference (and refuses anything like a card number), naming the field.
 const PaymentMethodRequest = z.strictObject({ processor: z.string().max(200), paymentMethodId: z.string().max(1000) });
 
 /** `POST /v1/organizations/{id}/payment-method`: the reference is sealed in the event and never shown again. */
-@OrganizationCommandsController()
+@Controller('v1/organizations')
 export class SetPaymentMethodHttpController {
-  constructor(private readonly organizations: OrganizationCommandRunner) {}
+  constructor(private readonly organizations: OrganizationHandler) {}
 
   @Post(':id/payment-method')
   @HttpCode(200)
-  @Documented({ summary: "Store the payment processor's reference id (never card data)", body: PaymentMethodRequest, response: OrganizationResponse, errors: ['organization_not_found', 'raw_card_data_rejected'] })
-  async paymentMethod(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Body({ schema: PaymentMethodRequest }) body: z.infer<typeof PaymentMethodRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return organizationView(
-      await this.organizations.run(id, (e, actorId) => ({ type: 'SetPaymentMethod', data: { processor: body.processor, paymentMethodId: body.paymentMethodId, actorId, now: e.now } }), context, request, reply),
-    );
+  @CommandRoute()
+  @Documented({ summary: "Store the payment processor's reference id (never card data)", body: PaymentMethodRequest, response: OrganizationResponse, errors: ['organization_not_found', 'raw_card_data_rejected', 'forbidden'] })
+  async paymentMethod(@Param('id', IdPipe) id: string, @Body({ schema: PaymentMethodRequest }) body: z.infer<typeof PaymentMethodRequest>, @Envelope() envelope: CommandEnvelope) {
+    const { processor, paymentMethodId } = body;
+    const outcome = await this.organizations.handle(id, { type: 'SetPaymentMethod', data: { processor, paymentMethodId, now: envelope.now } }, envelope);
+    return respond(organizationView(outcome.state), outcome);
   }
 }

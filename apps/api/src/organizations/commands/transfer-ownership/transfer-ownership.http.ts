@@ -1,30 +1,30 @@
-import { Body, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import type { IdempotentRequest } from '../../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { Id, IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
-import { OrganizationCommandRunner, OrganizationCommandsController, OrganizationResponse, organizationView } from '../../organization-commands';
+import { UserLookup } from '../../../users/user-lookup';
+import { OrganizationHandler } from '../../organization-handler';
+import { OrganizationResponse, organizationView } from '../../organization-views';
 
-const TransferOwnershipRequest = z.strictObject({ newOwnerId: z.uuid() });
+const TransferOwnershipRequest = z.strictObject({ newOwnerId: Id });
 
-/** `POST /v1/organizations/{id}/ownership`: the billing owner hands billing to another member (the decider). */
-@OrganizationCommandsController()
+/** `POST /v1/organizations/{id}/ownership`: the billing owner hands billing to another member, an active user (the decider). */
+@Controller('v1/organizations')
 export class TransferOwnershipHttpController {
-  constructor(private readonly organizations: OrganizationCommandRunner) {}
+  constructor(
+    private readonly organizations: OrganizationHandler,
+    private readonly users: UserLookup,
+  ) {}
 
   @Post(':id/ownership')
   @HttpCode(200)
-  @Documented({ summary: 'Transfer billing ownership to a member (billing owner only)', body: TransferOwnershipRequest, response: OrganizationResponse, errors: ['organization_not_found', 'not_a_member'] })
-  async transfer(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Body({ schema: TransferOwnershipRequest }) body: z.infer<typeof TransferOwnershipRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return organizationView(
-      await this.organizations.run(id, (e, actorId) => ({ type: 'TransferOwnership', data: { newOwnerId: body.newOwnerId.toLowerCase(), actorId, now: e.now } }), context, request, reply),
-    );
+  @CommandRoute()
+  @Documented({ summary: 'Transfer billing ownership to a member (billing owner only)', body: TransferOwnershipRequest, response: OrganizationResponse, errors: ['organization_not_found', 'not_a_member', 'user_not_found', 'forbidden'] })
+  async transfer(@Param('id', IdPipe) id: string, @Body({ schema: TransferOwnershipRequest }) body: z.infer<typeof TransferOwnershipRequest>, @Envelope() envelope: CommandEnvelope) {
+    const newOwnerIsActive = await this.users.isActive(body.newOwnerId);
+    const outcome = await this.organizations.handle(id, { type: 'TransferOwnership', data: { newOwnerId: body.newOwnerId, newOwnerIsActive, now: envelope.now } }, envelope);
+    return respond(organizationView(outcome.state), outcome);
   }
 }

@@ -1,76 +1,47 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
-import { checkPasswordPolicy, DomainError, userDecider } from '../../../../../../libs/domain/src';
-import { formatPosition } from '../../../../../../libs/event-store/src';
+import { Injectable } from '@nestjs/common';
+import { checkPasswordPolicy, DomainError, requireMayActFor, type UserState } from '../../../../../../libs/domain/src';
 import { PasswordHasher } from '../../../../../../libs/privacy/src';
-import { RequiresScope } from '../../../auth/requires-scope.decorator';
-import { AggregateStore } from '../../../commands/aggregate-store';
-import { CommandEnvelope } from '../../../commands/command-context';
-import { withPosition } from '../../../commands/command-response';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempotency/idempotency.interceptor';
-import { Documented } from '../../../openapi/documented.decorator';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import type { Handled } from '../../../commands/handled';
+import { ActingUser } from '../../acting-user';
+import { UserHandler } from '../../user-handler';
 import { UserLookup } from '../../user-lookup';
-import { userStream } from '../../../../../../libs/streams/src';
 
-export class ChangePasswordCommand {
-  constructor(
-    readonly userId: string,
-    readonly currentPassword: string,
-    readonly newPassword: string,
-    readonly envelope: CommandEnvelope,
-  ) {}
-}
+/** How often a password verified against a hash that changed meanwhile is verified again against the new one. */
+const MAX_VERIFICATIONS = 3;
 
-/** Verifies the current password, hashes the new one; the event ends every session of the user. */
-@CommandHandler(ChangePasswordCommand)
-export class ChangePasswordHandler implements ICommandHandler<ChangePasswordCommand> {
+/**
+ * Verifies the current password against the hash the user has, hashes the new one, and lets the decider accept the
+ * change only if that hash is still the user's at the expected revision: of concurrent changes with the same current
+ * password, one wins and the others are `invalid_credentials`. Who may act is asked first, so the route never tells
+ * an outsider whether a guessed password was right.
+ */
+@Injectable()
+export class ChangePassword {
   constructor(
-    private readonly aggregates: AggregateStore,
-    private readonly users: UserLookup,
+    private readonly users: UserHandler,
+    private readonly lookup: UserLookup,
+    private readonly acting: ActingUser,
     private readonly passwords: PasswordHasher,
   ) {}
 
-  async execute({ userId, currentPassword, newPassword, envelope }: ChangePasswordCommand): Promise<string | undefined> {
-    const user = await this.users.state(userId);
-    // An unknown user gets the same answer as a wrong password: the route must not reveal which ids exist.
-    const verified = user.status === 'active' ? await this.passwords.verify(user.passwordHash, currentPassword) : await this.passwords.verifyAgainstDummy(currentPassword);
-    if (user.status !== 'active' || !verified) throw new DomainError('invalid_credentials', 'The current password is wrong.');
-    checkPasswordPolicy(newPassword, user.email, 'newPassword');
-    const passwordHash = await this.passwords.hash(newPassword);
-    const outcome = await this.aggregates.execute(
-      userStream(userId),
-      userDecider,
-      { type: 'ChangePassword', data: { userId, passwordHash, currentPasswordVerified: verified, now: envelope.now } },
-      envelope.forAggregates(userId),
-    );
-    return outcome.position && formatPosition(outcome.position);
-  }
-}
-
-const ChangePasswordRequest = z.strictObject({ currentPassword: z.string().max(1024), newPassword: z.string().max(1024) });
-
-@Controller('v1/users')
-export class ChangePasswordHttpController {
-  constructor(private readonly commands: CommandBus) {}
-
-  @Post(':id/password')
-  @HttpCode(204)
-  @RequiresScope('commands')
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: "Change a user's password (ends all their sessions)", body: ChangePasswordRequest, errors: ['invalid_credentials'] })
-  async changePassword(
-    @Param('id', new ParseUUIDPipe()) userId: string,
-    @Body({ schema: ChangePasswordRequest }) body: z.infer<typeof ChangePasswordRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<void> {
-    const position = await this.commands.execute<ChangePasswordCommand, string | undefined>(
-      new ChangePasswordCommand(userId, body.currentPassword, body.newPassword, CommandEnvelope.from(context, request)),
-    );
-    withPosition(reply, position);
+  async run(userId: string, currentPassword: string, newPassword: string, envelope: CommandEnvelope): Promise<Handled<UserState>> {
+    requireMayActFor(userId, await this.acting.of(envelope));
+    for (let verification = 1; ; verification++) {
+      const user = await this.lookup.state(userId);
+      // An unknown user costs the same verification as a wrong password, and gets the same answer from the decider.
+      const hash = user.status === 'active' ? user.passwordHash : undefined;
+      const verified = hash !== undefined ? await this.passwords.verify(hash, currentPassword) : await this.passwords.verifyAgainstDummy(currentPassword);
+      if (verified && user.status === 'active') checkPasswordPolicy(newPassword, user.email, 'newPassword');
+      const passwordHash = verified ? await this.passwords.hash(newPassword) : '';
+      try {
+        return await this.users.handle(userId, { type: 'ChangePassword', data: { userId, passwordHash, verifiedAgainst: verified ? hash : undefined, now: envelope.now } }, envelope);
+      } catch (error) {
+        // Refused because the hash changed after it was verified: verify again against the new one (it may be a
+        // re-hash of the same password); a password that was changed is then simply wrong.
+        const stale = verified && error instanceof DomainError && error.code === 'invalid_credentials';
+        if (!stale || verification >= MAX_VERIFICATIONS) throw error;
+      }
+    }
   }
 }

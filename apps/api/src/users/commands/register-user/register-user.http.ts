@@ -1,39 +1,27 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { RequiresScope } from '../../../auth/requires-scope.decorator';
-import { CommandEnvelope } from '../../../commands/command-context';
-import { aboutPerson, withPosition } from '../../../commands/command-response';
-import { Ctx, type RequestContext } from '../../../http/request-context';
-import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempotency/idempotency.interceptor';
+import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
 import { Documented } from '../../../openapi/documented.decorator';
-import { RegisterUserCommand, type RegisteredUser } from './register-user.handler';
+import { RegisterUser } from './register-user';
 
 // Shape only; the domain checks the rules (address syntax, password length) and names the field that broke one.
 const RegisterUserRequest = z.strictObject({ email: z.string().max(1024), password: z.string().max(1024) });
 const RegisterUserResponse = z.object({ id: z.uuid(), email: z.string(), createdAt: z.iso.datetime() });
 
+/** `POST /v1/users`: registration acts for nobody, so X-Actor-Id plays no part. */
 @Controller('v1/users')
 export class RegisterUserHttpController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(private readonly registration: RegisterUser) {}
 
   @Post()
   @HttpCode(201)
-  @RequiresScope('commands')
-  @UseInterceptors(IdempotencyInterceptor)
+  @CommandRoute()
   @Documented({ summary: 'Register a user', body: RegisterUserRequest, response: RegisterUserResponse, errors: ['email_taken'] })
-  async register(
-    @Body({ schema: RegisterUserRequest }) body: z.infer<typeof RegisterUserRequest>,
-    @Ctx() context: RequestContext,
-    @Req() request: IdempotentRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const user = await this.commands.execute<RegisterUserCommand, RegisteredUser>(
-      new RegisterUserCommand(body.email, body.password, CommandEnvelope.from(context, request)),
-    );
-    aboutPerson(request, user.id);
-    withPosition(reply, user.position);
-    return { id: user.id, email: user.email, createdAt: user.createdAt };
+  async register(@Body({ schema: RegisterUserRequest }) body: z.infer<typeof RegisterUserRequest>, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.registration.run(body.email, body.password, envelope);
+    if (outcome.state.status !== 'active') throw new Error('registration did not produce an active user');
+    const { userId, email, registeredAt } = outcome.state;
+    return respond({ id: userId, email, createdAt: registeredAt }, outcome);
   }
 }

@@ -1,26 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import type { IdempotentRequest } from '../idempotency/idempotency.interceptor';
 import type { RequestContext } from '../http/request-context';
 import type { CommandContext } from './aggregate-store';
 import { derivedUuid } from './derived-ids';
 
 /**
- * Everything a command carries besides its own data: who (service, actor), why (correlation and causation ids), when,
- * from where (the client IP, sealed later), and the seed that makes its ids repeatable.
+ * Everything a command carries besides its own data: who (service, its scopes, actor), why (correlation and
+ * causation ids), when, from where (the client IP, sealed later), and the seed that makes its ids repeatable. Built
+ * once by the route (`@Envelope()`); nothing of HTTP goes further than it.
  */
 export class CommandEnvelope {
   readonly now: string;
 
   constructor(
     readonly context: RequestContext,
-    private readonly idSeed: string | undefined,
+    /** Derived from the calling service, its Idempotency-Key and the request: the same for every repeat. */
+    readonly idSeed: string | undefined,
     now = new Date(),
   ) {
     this.now = now.toISOString();
   }
 
-  static from(context: RequestContext, request: IdempotentRequest): CommandEnvelope {
-    return new CommandEnvelope(context, request.commandIdSeed);
+  /** `X-Actor-Id`, lower case (the guard normalised it). */
+  get actorId(): string | undefined {
+    return this.context.actorId;
+  }
+
+  /** The key may act for any user (support and compliance tools). */
+  get mayManageUsers(): boolean {
+    return this.context.service.scopes.has('users:manage');
   }
 
   /** A new id for something this command creates (a user, an organization, a session): repeatable across repeats. */

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import type { ActiveOrganization } from './organization-handler';
+
+export const OrganizationResponse = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  plan: z.enum(['free', 'pro', 'enterprise']),
+  ownerId: z.uuid(),
+  memberCount: z.number().int(),
+  logoUrl: z.string().nullable(),
+});
+
+/** The organization as command responses show it. Never the payment method reference. */
+export function organizationView(state: ActiveOrganization) {
+  return {
+    id: state.organizationId,
+    name: state.name,
+    plan: state.plan,
+    ownerId: state.ownerId,
+    memberCount: Object.keys(state.members).length,
+    logoUrl: state.logoUrl ?? null,
+  };
+}
+
+/** A membership as command responses show it; `userId` is lower case, as the organization's state keys it. */
+export function membershipView(state: ActiveOrganization, userId: string) {
+  const member = state.members[userId]!;
+  return { organizationId: state.organizationId, userId, role: member.role, joinedAt: member.joinedAt };
+}
