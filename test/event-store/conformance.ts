@@ -151,6 +151,47 @@ export function describeEventStoreConformance(target: ConformanceTarget): void {
       });
     });
 
+    describe('long streams', () => {
+      const LONG = 10_000;
+
+      /** A stream of `LONG` events, appended in batches as commands would (each with the expected revision). */
+      async function longStream(): Promise<{ stream: string; ids: string[] }> {
+        const stream = streamName('long');
+        const ids: string[] = [];
+        for (let start = 0; start < LONG; start += 500) {
+          const batch = Array.from({ length: 500 }, (_, i) => newEvent('Numbered', { i: start + i }));
+          await store.appendToStream(stream, batch, { expectedRevision: start === 0 ? 'no_stream' : BigInt(start - 1) });
+          ids.push(...batch.map((event) => event.id));
+        }
+        return { stream, ids };
+      }
+
+      test('a stream of 10,000 events reads whole, forwards and backwards, with nothing cut off', async () => {
+        const { stream, ids } = await longStream();
+        const forwards = await store.readStream(stream);
+        expect(forwards.map((e) => e.id)).toEqual(ids);
+        expect(forwards.map((e) => e.revision)).toEqual(ids.map((_, i) => BigInt(i)));
+        const backwards = await store.readStream(stream, { direction: 'backwards' });
+        expect(backwards.map((e) => e.id)).toEqual([...ids].reverse());
+        const tail = await store.readStream(stream, { fromRevision: 3_000n });
+        expect(tail.map((e) => e.revision)).toEqual(ids.slice(3_000).map((_, i) => BigInt(3_000 + i)));
+        const counted = await store.readStream(stream, { fromRevision: 1_000n, maxCount: 5_000 });
+        expect(counted.map((e) => e.revision)).toEqual(ids.slice(1_000, 6_000).map((_, i) => BigInt(1_000 + i)));
+      });
+
+      test('appends to a stream of 10,000 events take the expected revision its whole read gives', async () => {
+        const { stream } = await longStream();
+        const read = await store.readStream(stream);
+        const last = read[read.length - 1]!.revision;
+        expect(last).toBe(BigInt(LONG - 1));
+        await expectRejection(store.appendToStream(stream, [newEvent()], { expectedRevision: 4_095n }), WrongExpectedRevisionError);
+        const result = await store.appendToStream(stream, [newEvent('After')], { expectedRevision: last });
+        expect(result.nextExpectedRevision).toBe(BigInt(LONG));
+        const [newest] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+        expect([newest!.type, newest!.revision]).toEqual(['After', BigInt(LONG)]);
+      });
+    });
+
     describe('expected revision', () => {
       test('no_stream succeeds on a new stream and fails on an existing one, reporting its revision', async () => {
         const stream = streamName();

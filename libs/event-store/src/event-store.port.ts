@@ -51,6 +51,7 @@ export interface ReadStreamOptions {
   direction?: Direction;
   /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
   fromRevision?: bigint;
+  /** At most this many events. Omitted: every event to the stream's end (or start), read a page at a time. */
   maxCount?: number;
 }
 
@@ -100,7 +101,11 @@ export interface Subscription {
 
 export interface EventStore {
   appendToStream(streamName: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
-  /** Events of one stream; an empty array when the stream does not exist. Throws `StreamDeletedError` for a deleted one. */
+  /**
+   * Events of one stream, from `fromRevision` to its end (or its start, backwards), however long it is: adapters page
+   * internally, so no caller ever gets a silent prefix. `maxCount` bounds the result when the caller wants fewer. An
+   * empty array when the stream does not exist. Throws `StreamDeletedError` for a deleted one.
+   */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** The position of the last event in $all, or undefined when the store is empty. */

@@ -63,12 +63,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ]);
     }
     const service = request.accountsContext!.service.name;
+    const owner = { service, actor: request.accountsContext!.actorId ?? '' };
+    // The actor is part of the fingerprint too, and so of the ids derived from it: another actor's run of the same
+    // key and body is a different command, never recognised as a repeat of this one.
     const fingerprint = createHmac('sha256', this.fingerprintKey)
-      .update(`${request.method}\n${request.url.split('?')[0]}\n${canonicalJson(request.body)}`)
+      .update(`${request.method}\n${request.url.split('?')[0]}\n${owner.actor}\n${canonicalJson(request.body)}`)
       .digest('hex');
 
     request.commandIdSeed = `${service}\u0000${key}\u0000${fingerprint}`;
-    let claim = await this.store.claim(service, key, fingerprint);
+    let claim = await this.store.claim(owner, key, fingerprint);
     if (claim.outcome === 'replay' && isRerunMarker(claim.response.body)) claim = { outcome: 'claimed' };
     if (claim.outcome === 'fingerprint_mismatch') {
       throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
@@ -92,29 +95,59 @@ export class IdempotencyInterceptor implements NestInterceptor {
           return value === undefined ? [] : [[name, String(value)]];
         }),
       );
-      await this.store.complete(service, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers }, request.idempotencySubject);
+      await this.store.complete(owner, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers }, request.idempotencySubject);
       return body;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && isErrorCode(code) && !NOT_REPLAYED.has(code) && STATUS_BY_CODE[code] < 500) {
         const problem = problemDocument(code, (error as Error).message, (error as ProblemError).errors);
-        await this.store.complete(service, key, { statusCode: problem.status, body: problem, headers: {} }, request.idempotencySubject);
+        await this.store.complete(owner, key, { statusCode: problem.status, body: problem, headers: {} }, request.idempotencySubject);
       } else {
-        await this.store.release(service, key);
+        await this.store.release(owner, key);
       }
       throw error;
     }
   }
 }
 
-/** JSON with object keys sorted, so the same request in another key order is the same request. */
+/**
+ * JSON with object keys sorted, so the same request in another key order is the same request. Iterative, with its
+ * own stack: a body nested a few thousand deep must not overflow the call stack (that was a 500).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return '';
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
+  const out: string[] = [];
+  // Pending work, last first: a value still to write, or punctuation already decided.
+  const pending: ({ text: string } | { value: unknown })[] = [{ value }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if ('text' in next) {
+      out.push(next.text);
+      continue;
+    }
+    const current = next.value;
+    if (Array.isArray(current)) {
+      pending.push({ text: ']' });
+      for (let i = current.length - 1; i >= 0; i--) {
+        pending.push({ value: current[i] ?? null }); // JSON.stringify writes holes and undefined in arrays as null
+        if (i > 0) pending.push({ text: ',' });
+      }
+      pending.push({ text: '[' });
+    } else if (current !== null && typeof current === 'object') {
+      const entries = Object.entries(current as Record<string, unknown>)
+        .filter(([, inner]) => inner !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      pending.push({ text: '}' });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        pending.push({ value: entries[i]![1] });
+        pending.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(entries[i]![0])}:` });
+      }
+      pending.push({ text: '{' });
+    } else {
+      out.push(JSON.stringify(current) ?? 'null');
+    }
+  }
+  return out.join('');
 }
 
 function isRerunMarker(body: unknown): boolean {

@@ -16,8 +16,9 @@ import { mapEsdbError } from './esdb-errors';
 import { toEventData, toRecordedEvent } from './esdb-events';
 import { toClientExpectedRevision } from './esdb-expected-revision';
 import { EsdbSubscription } from './esdb-subscription';
+import { readStreamInPages, type StreamPage } from '../stream-pages';
 
-/** Same default as the PostgreSQL adapter: a read without maxCount is a page, not the whole store. */
+/** Same default as the PostgreSQL adapter: a read of $all without maxCount is a page, not the whole store. */
 const DEFAULT_READ_COUNT = 4096;
 /** Events fetched per round trip when reading $all, which the client reads without a filter. */
 const READ_ALL_PAGE = 512;
@@ -45,23 +46,28 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /** The whole stream (or `maxCount` events), a page per request: a long stream is never cut short. */
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const events: RecordedEvent[] = [];
-    try {
-      for await (const resolved of this.client.readStream(streamName, {
-        direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision: options.fromRevision ?? (backwards ? END : START),
-        maxCount: BigInt(options.maxCount ?? DEFAULT_READ_COUNT),
-      })) {
-        const event = toRecordedEvent(resolved);
-        if (event) events.push(event);
+    return readStreamInPages(options, async (fromRevision, count) => {
+      const page: StreamPage = { events: [], lastRevision: undefined, scanned: 0 };
+      try {
+        for await (const resolved of this.client.readStream(streamName, {
+          direction: backwards ? BACKWARDS : FORWARDS,
+          fromRevision: fromRevision ?? (backwards ? END : START),
+          maxCount: BigInt(count),
+        })) {
+          page.scanned++;
+          page.lastRevision = resolved.event?.revision ?? page.lastRevision;
+          const event = toRecordedEvent(resolved);
+          if (event) page.events.push(event);
+        }
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return page;
+        throw mapEsdbError(error, streamName);
       }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw mapEsdbError(error, streamName);
-    }
-    return events;
+      return page;
+    });
   }
 
   /**

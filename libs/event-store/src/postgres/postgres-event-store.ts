@@ -18,9 +18,11 @@ import { signalAppend } from './append-signal';
 import { mapAppendError, mapReadError } from './error-mapping';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './event-rows';
 import { subscribeToAll } from './postgres-subscription';
+import { readStreamInPages } from '../stream-pages';
 
 /** Only transactions older than every running one: nothing can commit behind what this reads (see 0001_event_store.sql). */
 const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+/** A read of $all without maxCount is a page, not the whole store (streams are read whole: see readStream). */
 const DEFAULT_READ_COUNT = 4096;
 
 export interface PostgresEventStoreOptions {
@@ -74,9 +76,16 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /** The whole stream (or `maxCount` events), a page per round trip: a long stream is never cut short. */
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const from = options.fromRevision ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
+    return readStreamInPages(options, async (fromRevision, count) => {
+      const events = await this.readStreamPage(streamName, fromRevision ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n), count, backwards);
+      return { events, lastRevision: events[events.length - 1]?.revision, scanned: events.length };
+    });
+  }
+
+  private async readStreamPage(streamName: string, from: bigint, count: number, backwards: boolean): Promise<RecordedEvent[]> {
     try {
       const { rows } = await this.pool.query<EventRow & { deleted: boolean | null }>({
         // One round trip: the stream's deleted flag, and its events (the outer row exists even when there are none).
@@ -86,7 +95,7 @@ export class PostgresEventStore implements EventStore {
               WHERE stream_name = $1 AND stream_revision ${backwards ? '<=' : '>='} $2
               ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3
            ) e ON true`),
-        values: [streamName, from.toString(), options.maxCount ?? DEFAULT_READ_COUNT],
+        values: [streamName, from.toString(), count],
       });
       if (rows[0]?.deleted) throw new StreamDeletedError(streamName);
       return rows.filter((row) => row.event_id !== null).map(toRecordedEvent);
