@@ -69,7 +69,7 @@ describe.each(EVENT_STORES)('user commands over HTTP (%s)', (eventStore) => {
   });
 });
 
-describe.each(EVENT_STORES)('unique email under concurrency (%s)', (eventStore) => {
+describe.each(EVENT_STORES)('races across two processes (%s)', (eventStore) => {
   jest.setTimeout(120_000);
   let first: TestApp;
   let second: TestApp;
@@ -91,6 +91,18 @@ describe.each(EVENT_STORES)('unique email under concurrency (%s)', (eventStore) 
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409 && r.body.code === 'email_taken')).toHaveLength(19);
     expect((await first.allEvents()).filter((e) => e.type === 'UserRegistered')).toHaveLength(1);
+  });
+
+  test('six changes with the same current password through two processes: exactly one wins', async () => {
+    const email = `two-processes-${randomUUID().slice(0, 8)}@example.com`;
+    const id = (await first.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } })).body.id as string;
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? first : second).request('POST', `/v1/users/${id}/password`, { body: { currentPassword: 'correct horse battery', newPassword: `new secret number ${i}` }, headers: { 'x-actor-id': id } }),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([204, 401, 401, 401, 401, 401]);
+    expect((await first.allEvents()).filter((e) => e.type === 'UserPasswordChanged' && e.streamName === `user-${id}`)).toHaveLength(1);
   });
 });
 
@@ -247,30 +259,5 @@ describe.each(EVENT_STORES)('who may act for a user (%s)', (eventStore) => {
     const unknownAddress = await work(`nobody-${user.email}`);
     expect(unknownAddress).toEqual(wrongPassword);
     expect(wrongPassword).toMatchObject({ status: 401, verifications: 1 });
-  });
-});
-
-describe.each(EVENT_STORES)('password changes racing across two processes (%s)', (eventStore) => {
-  jest.setTimeout(120_000);
-  let first: TestApp;
-  let second: TestApp;
-  beforeAll(async () => {
-    [first, second] = await createTwoProcesses({ redisDb: 14, eventStore });
-  });
-  afterAll(async () => {
-    await second.close();
-    await first.close();
-  });
-
-  test('six changes with the same current password through two processes: exactly one wins', async () => {
-    const email = `two-processes-${randomUUID().slice(0, 8)}@example.com`;
-    const id = (await first.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } })).body.id as string;
-    const responses = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        (i % 2 ? first : second).request('POST', `/v1/users/${id}/password`, { body: { currentPassword: 'correct horse battery', newPassword: `new secret number ${i}` }, headers: { 'x-actor-id': id } }),
-      ),
-    );
-    expect(responses.map((r) => r.status).sort()).toEqual([204, 401, 401, 401, 401, 401]);
-    expect((await first.allEvents()).filter((e) => e.type === 'UserPasswordChanged' && e.streamName === `user-${id}`)).toHaveLength(1);
   });
 });
