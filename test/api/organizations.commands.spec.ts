@@ -81,6 +81,28 @@ describe.each(EVENT_STORES)('organization and membership commands over HTTP (%s)
     }
   });
 
+  test('an erased or unknown user is never an actor, a member-to-be or a new owner: 404 user_not_found, nothing appended', async () => {
+    const { id, owner, admin } = await organizationWith();
+    const gone = await user();
+    expect((await t.request('DELETE', `/v1/users/${gone}`, { headers: as(gone) })).status).toBe(202);
+    const before = (await t.allEvents()).filter((e) => e.streamName === `organization-${id}`).length;
+    const cases: [string, string, unknown, string][] = [
+      ['POST', `/v1/organizations/${id}/members`, { userId: gone, role: 'member' }, owner],
+      ['POST', `/v1/organizations/${id}/ownership`, { newOwnerId: gone }, owner],
+      ['POST', `/v1/organizations/${id}/ownership`, { newOwnerId: randomUUID() }, owner],
+      ['PATCH', `/v1/organizations/${id}`, { name: 'Taken over' }, gone],
+      ['PATCH', `/v1/organizations/${id}`, { name: 'Taken over' }, randomUUID()],
+      ['POST', `/v1/organizations/${id}/members`, { userId: gone, role: 'member' }, randomUUID()],
+      ['DELETE', `/v1/organizations/${id}/members/${admin}`, undefined, gone],
+      ['POST', '/v1/organizations', { name: 'Ghost' }, gone],
+    ];
+    for (const [method, url, body, actor] of cases) {
+      const response = await t.request(method, url, { body, headers: as(actor) });
+      expect({ method, url, status: response.status, code: response.body?.code }).toEqual({ method, url, status: 404, code: 'user_not_found' });
+    }
+    expect((await t.allEvents()).filter((e) => e.streamName === `organization-${id}`)).toHaveLength(before);
+  });
+
   test('the happy paths: rename, plan, payment method, role change, leave, transfer', async () => {
     const { id, owner, admin, member } = await organizationWith();
     expect((await t.request('PATCH', `/v1/organizations/${id}`, { body: { name: 'Acme Corp' }, headers: as(admin) })).body).toMatchObject({ name: 'Acme Corp', memberCount: 3 });

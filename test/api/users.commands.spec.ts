@@ -1,4 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
+import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
+import type { EventStore } from '../../libs/event-store/src';
+import { PasswordHasher } from '../../libs/privacy/src';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 
@@ -65,7 +69,7 @@ describe.each(EVENT_STORES)('user commands over HTTP (%s)', (eventStore) => {
   });
 });
 
-describe.each(EVENT_STORES)('unique email under concurrency (%s)', (eventStore) => {
+describe.each(EVENT_STORES)('races across two processes (%s)', (eventStore) => {
   jest.setTimeout(120_000);
   let first: TestApp;
   let second: TestApp;
@@ -87,5 +91,173 @@ describe.each(EVENT_STORES)('unique email under concurrency (%s)', (eventStore) 
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409 && r.body.code === 'email_taken')).toHaveLength(19);
     expect((await first.allEvents()).filter((e) => e.type === 'UserRegistered')).toHaveLength(1);
+  });
+
+  test('six changes with the same current password through two processes: exactly one wins', async () => {
+    const email = `two-processes-${randomUUID().slice(0, 8)}@example.com`;
+    const id = (await first.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } })).body.id as string;
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? first : second).request('POST', `/v1/users/${id}/password`, { body: { currentPassword: 'correct horse battery', newPassword: `new secret number ${i}` }, headers: { 'x-actor-id': id } }),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([204, 401, 401, 401, 401, 401]);
+    expect((await first.allEvents()).filter((e) => e.type === 'UserPasswordChanged' && e.streamName === `user-${id}`)).toHaveLength(1);
+  });
+});
+
+const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
+/** A service acting for its users: commands and sessions, but not `users:manage`. */
+const APP_KEY = 'app-key-acting-for-its-users';
+/** A support tool: may act for any user. */
+const SUPPORT_KEY = 'support-key-with-users-manage';
+const KEYS = [DEVELOPMENT_SERVICE_KEYS, `app:${sha256(APP_KEY)}:commands+sessions`, `support:${sha256(SUPPORT_KEY)}:commands+sessions+users:manage`].join(',');
+
+describe.each(EVENT_STORES)('who may act for a user (%s)', (eventStore) => {
+  jest.setTimeout(120_000);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ redisDb: 12, eventStore, env: { SERVICE_KEYS: KEYS } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const as = (actorId: string) => ({ 'x-actor-id': actorId });
+  async function register(prefix: string): Promise<{ id: string; email: string }> {
+    const email = `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
+    const response = await t.request('POST', '/v1/users', { body: { email, password: 'correct horse battery' } });
+    expect(response.status).toBe(201);
+    return { id: response.body.id as string, email };
+  }
+  async function logIn(email: string, headers: Record<string, string> = {}) {
+    const login = await t.request('POST', '/v1/sessions', { body: { email, password: 'correct horse battery' }, headers, key: APP_KEY });
+    expect(login.status).toBe(201);
+    // Logout finds the session's user in the sessions projection: wait until it has the session.
+    await t.request('GET', '/v1/sessions/current', { headers: { 'x-consistent-with': String(login.headers['x-event-position']), 'x-session-token': login.body.token }, key: APP_KEY });
+    return login;
+  }
+  /** Every command about one user, as the app would send it for `actor` (or for nobody). */
+  function commandsAbout(victim: { id: string }, sessionId: string): [string, string, unknown][] {
+    return [
+      ['POST', `/v1/users/${victim.id}/email`, { email: `taken-over-${randomUUID().slice(0, 8)}@example.com` }],
+      ['POST', `/v1/users/${victim.id}/password`, { currentPassword: 'correct horse battery', newPassword: 'the attacker chose this' }],
+      ['POST', `/v1/users/${victim.id}/avatar`, { objectKey: 'avatar-AAAAAAAAAAAAAAAAAAAAAA' }],
+      ['POST', '/v1/uploads', { purpose: 'user_avatar', subjectId: victim.id, contentType: 'image/png', size: 100 }],
+      ['DELETE', `/v1/users/${victim.id}/sessions`, undefined],
+      ['DELETE', `/v1/sessions/${sessionId}`, undefined],
+      ['DELETE', `/v1/users/${victim.id}`, undefined],
+    ];
+  }
+  const streamOf = async (userId: string) => (await t.allEvents()).filter((event) => event.streamName === `user-${userId}`).length;
+
+  test('another actor, or none, is 403 forbidden on every command about the user, and nothing changes', async () => {
+    const [victim, attacker] = await Promise.all([register('victim'), register('attacker')]);
+    const session = await logIn(victim.email);
+    const before = await streamOf(victim.id);
+    for (const headers of [as(attacker.id), {}]) {
+      for (const [method, url, body] of commandsAbout(victim, session.body.sessionId)) {
+        const response = await t.request(method, url, { body, headers, key: APP_KEY });
+        expect({ method, url, actor: headers, status: response.status, code: response.body?.code }).toEqual({ method, url, actor: headers, status: 403, code: 'forbidden' });
+        expect(response.headers['content-type']).toContain('application/problem+json');
+      }
+    }
+    expect(await streamOf(victim.id)).toBe(before);
+    const stillLive = await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': session.body.token }, key: APP_KEY });
+    expect(stillLive.status).toBe(200);
+    expect((await t.request('POST', '/v1/sessions', { body: { email: victim.email, password: 'correct horse battery' }, key: APP_KEY })).status).toBe(201);
+  });
+
+  test('the user themself may act; ids in any case reach the same user', async () => {
+    const user = await register('self');
+    const changed = await t.request('POST', `/v1/users/${user.id.toUpperCase()}/email`, { body: { email: `renamed-${user.email}` }, headers: as(user.id), key: APP_KEY });
+    expect([changed.status, changed.body]).toEqual([200, { id: user.id, email: `renamed-${user.email}` }]);
+    const password = await t.request('POST', `/v1/users/${user.id.toUpperCase()}/password`, {
+      body: { currentPassword: 'correct horse battery', newPassword: 'a new good secret' },
+      headers: as(user.id.toUpperCase()),
+      key: APP_KEY,
+    });
+    expect(password.status).toBe(204);
+    expect((await t.request('DELETE', `/v1/users/${user.id}/sessions`, { headers: as(user.id), key: APP_KEY })).status).toBe(204);
+    expect((await t.request('DELETE', `/v1/users/${user.id}`, { headers: as(user.id), key: APP_KEY })).status).toBe(202);
+  });
+
+  test('a users:manage key acts for any user, with or without an actor, and the actor it names is recorded', async () => {
+    const [user, agent] = await Promise.all([register('managed'), register('agent')]);
+    const withoutActor = await t.request('POST', `/v1/users/${user.id}/email`, { body: { email: `support-set-${user.email}` }, key: SUPPORT_KEY });
+    expect(withoutActor.status).toBe(200);
+    const withActor = await t.request('DELETE', `/v1/users/${user.id}/sessions`, { headers: as(agent.id), key: SUPPORT_KEY });
+    expect(withActor.status).toBe(204);
+    const login = await logIn(`support-set-${user.email}`);
+    const logout = await t.request('DELETE', `/v1/sessions/${login.body.sessionId}`, { headers: as(agent.id), key: SUPPORT_KEY });
+    expect(logout.status).toBe(204);
+    const revoked = (await t.allEvents()).find((event) => event.type === 'SessionRevoked' && event.streamName === `user-${user.id}`);
+    expect(revoked?.metadata).toMatchObject({ actorId: agent.id, service: 'support' });
+  });
+
+  test('an erased or unknown actor is 404 user_not_found, even with users:manage, and nothing is decided for them', async () => {
+    const [user, gone] = await Promise.all([register('target'), register('gone')]);
+    expect((await t.request('DELETE', `/v1/users/${gone.id}`, { headers: as(gone.id), key: APP_KEY })).status).toBe(202);
+    const session = await logIn(user.email);
+    const before = await streamOf(user.id);
+    for (const actor of [gone.id, randomUUID()]) {
+      for (const key of [APP_KEY, SUPPORT_KEY]) {
+        for (const [method, url, body] of commandsAbout(user, session.body.sessionId)) {
+          const response = await t.request(method, url, { body, headers: as(actor), key });
+          expect({ method, url, key, status: response.status, code: response.body?.code }).toEqual({ method, url, key, status: 404, code: 'user_not_found' });
+        }
+      }
+      // The erased user is not an actor for themself either.
+      const self = await t.request('POST', `/v1/users/${gone.id}/email`, { body: { email: 'back@example.com' }, headers: as(gone.id), key: APP_KEY });
+      expect([self.status, self.body.code]).toEqual([404, 'user_not_found']);
+    }
+    expect(await streamOf(user.id)).toBe(before);
+  });
+
+  test('five concurrent password changes with the same current password: exactly one 204, the others 401', async () => {
+    const user = await register('racing');
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        t.request('POST', `/v1/users/${user.id}/password`, { body: { currentPassword: 'correct horse battery', newPassword: `new secret number ${i}` }, headers: as(user.id), key: APP_KEY }),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([204, 401, 401, 401, 401]);
+    expect(responses.filter((r) => r.status === 401).map((r) => r.body.code)).toEqual(['invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'invalid_credentials']);
+    expect((await t.allEvents()).filter((e) => e.type === 'UserPasswordChanged' && e.streamName === `user-${user.id}`)).toHaveLength(1);
+    // The winner's password is the one that works.
+    const winner = responses.findIndex((r) => r.status === 204);
+    expect((await t.request('POST', '/v1/sessions', { body: { email: user.email, password: `new secret number ${winner}` }, key: APP_KEY })).status).toBe(201);
+  });
+
+  test('a login repeated after its session was logged out is 401 session_invalid, never the dead token', async () => {
+    const user = await register('replay');
+    const headers = { 'idempotency-key': `login-${randomUUID()}` };
+    const first = await logIn(user.email, headers);
+    const repeat = await t.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery' }, headers, key: APP_KEY });
+    expect(repeat.body).toEqual(first.body); // while the session lives, a repeat is the first answer
+    expect((await t.request('DELETE', `/v1/sessions/${first.body.sessionId}`, { headers: as(user.id), key: APP_KEY })).status).toBe(204);
+    const afterLogout = await t.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery' }, headers, key: APP_KEY });
+    expect([afterLogout.status, afterLogout.body.code]).toEqual([401, 'session_invalid']);
+    expect(afterLogout.text).not.toContain(first.body.token);
+    expect((await t.allEvents()).filter((e) => e.type === 'UserLoggedIn' && e.streamName === `user-${user.id}`)).toHaveLength(1);
+  });
+
+  test('login does the same work for an unknown address as for a wrong password: the same reads, one verification', async () => {
+    const user = await register('timing');
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    const passwords = t.app.get(PasswordHasher);
+    const work = async (email: string) => {
+      // Watched, not replaced: the real stores answer. (A verification against the dummy hash is an argon2 verify too.)
+      const reads = jest.spyOn(store, 'readStream');
+      const verifications = jest.spyOn(passwords, 'verify');
+      const response = await t.request('POST', '/v1/sessions', { body: { email, password: 'not the password' }, key: APP_KEY });
+      const counts = { status: response.status, reads: reads.mock.calls.length, verifications: verifications.mock.calls.length };
+      jest.restoreAllMocks();
+      return counts;
+    };
+    const wrongPassword = await work(user.email);
+    const unknownAddress = await work(`nobody-${user.email}`);
+    expect(unknownAddress).toEqual(wrongPassword);
+    expect(wrongPassword).toMatchObject({ status: 401, verifications: 1 });
   });
 });

@@ -1,4 +1,4 @@
-import { applyDecorators, type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, type CallHandler, createParamDecorator, type ExecutionContext, HttpCode, Injectable, type NestInterceptor, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { RequiresScope } from '../auth/requires-scope.decorator';
@@ -42,8 +42,12 @@ export class CommandResponseInterceptor implements NestInterceptor {
   }
 }
 
-/** Every command route: its scope, `Idempotency-Key`, and the response set from the outcome. */
-export const CommandRoute = (scope: Scope = 'commands') => applyDecorators(RequiresScope(scope), UseInterceptors(IdempotencyInterceptor, CommandResponseInterceptor));
+/**
+ * Every command route in one decorator: its method and path (`Post(':id/members')`), its success status, its scope,
+ * `Idempotency-Key`, and the response set from the outcome.
+ */
+export const CommandRoute = (route: MethodDecorator, status: number, scope: Scope = 'commands') =>
+  applyDecorators(route, HttpCode(status), RequiresScope(scope), UseInterceptors(IdempotencyInterceptor, CommandResponseInterceptor));
 
 /** The command's envelope, built from the request once; the only thing about the request that goes past the route. */
 export const Envelope = createParamDecorator((_data: unknown, context: ExecutionContext): CommandEnvelope => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '../../../../libs/domain/src';
 import { sessionTokenHash } from '../../../../libs/privacy/src';
@@ -32,9 +32,7 @@ export class SessionsHttpController {
     private readonly userCommands: UserHandler,
   ) {}
 
-  @Post('sessions')
-  @HttpCode(201)
-  @CommandRoute('sessions')
+  @CommandRoute(Post('sessions'), 201, 'sessions')
   @RerunOnRepeat()
   @Header('cache-control', 'no-store')
   @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'session_invalid'] })
@@ -63,9 +61,7 @@ export class SessionsHttpController {
     return { items: sessions.map((s) => ({ sessionId: s.sessionId, createdAt: s.createdAt, expiresAt: s.expiresAt })) };
   }
 
-  @Delete('sessions/:sessionId')
-  @HttpCode(204)
-  @CommandRoute('sessions')
+  @CommandRoute(Delete('sessions/:sessionId'), 204, 'sessions')
   @Documented({ summary: "Log out one session (its user, or a key with users:manage)", errors: ['forbidden', 'user_not_found'] })
   async logOut(@Param('sessionId', IdPipe) sessionId: string, @Envelope() envelope: CommandEnvelope) {
     // Logging out an unknown or already ended session is not an error: the outcome the caller wants holds.
@@ -74,9 +70,7 @@ export class SessionsHttpController {
     return respond(undefined, await this.userCommands.handle(owner, { type: 'RevokeSession', data: { userId: owner, sessionId, now: envelope.now } }, envelope));
   }
 
-  @Delete('users/:id/sessions')
-  @HttpCode(204)
-  @CommandRoute('sessions')
+  @CommandRoute(Delete('users/:id/sessions'), 204, 'sessions')
   @Documented({ summary: 'Revoke every session of a user (the user, or a key with users:manage)', errors: ['user_not_found', 'forbidden'] })
   async revokeAll(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
     return respond(undefined, await this.userCommands.handle(userId, { type: 'RevokeAllSessions', data: { userId, now: envelope.now } }, envelope));

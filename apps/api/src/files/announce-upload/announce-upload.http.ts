@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
-import { requireMayActFor } from '../../../../../libs/domain/src';
+import { requireActiveActor, requireMayActFor } from '../../../../../libs/domain/src';
 import { type ObjectStorage } from '../../../../../libs/object-storage/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { CommandEnvelope } from '../../commands/command-envelope';
@@ -42,8 +42,11 @@ export class AnnounceUploadHttpController {
   @Documented({ summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)', body: AnnounceUploadRequest, errors: ['upload_type_not_allowed', 'upload_too_large', 'forbidden', 'user_not_found'] })
   async announce(@Body({ schema: AnnounceUploadRequest }) body: z.infer<typeof AnnounceUploadRequest>, @Ctx() context: RequestContext) {
     const subjectId = body.subjectId.toLowerCase();
-    // An avatar is a command about a user: the user themself, or a key with users:manage (the user decider's rule).
-    if (body.purpose === 'user_avatar') requireMayActFor(subjectId, await this.acting.of(new CommandEnvelope(context, undefined)));
+    // An avatar is a command about a user: the user themself, or a key with users:manage (the user decider's rule);
+    // for a logo, whose rules the organization decides at confirmation, an erased or unknown actor is still refused.
+    const actor = await this.acting.of(new CommandEnvelope(context, undefined));
+    if (body.purpose === 'user_avatar') requireMayActFor(subjectId, actor);
+    else requireActiveActor(actor);
     const contentType = body.contentType.toLowerCase();
     if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(contentType)) {
       throw new ProblemError('upload_type_not_allowed', `Only ${ALLOWED_IMAGE_TYPES.join(', ')} may be uploaded.`, [{ field: 'contentType', message: 'not an allowed image type' }]);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { requireMayActFor } from '../../../../../libs/domain/src';
 import { OBJECT_KEY_PATTERN } from '../../../../../libs/object-storage/src';
@@ -21,9 +21,7 @@ export class SetAvatarHttpController {
     private readonly users: UserHandler,
   ) {}
 
-  @Post(':id/avatar')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/avatar'), 200)
   @Documented({ summary: "Make an uploaded image the user's avatar", body: ConfirmUploadRequest, errors: ['upload_missing', 'upload_not_yours', 'upload_mismatch', 'user_not_found', 'forbidden'] })
   async setAvatar(@Param('id', IdPipe) userId: string, @Body({ schema: ConfirmUploadRequest }) body: z.infer<typeof ConfirmUploadRequest>, @Envelope() envelope: CommandEnvelope) {
     // Asked before the upload is confirmed, so nobody else uses up the user's upload; the decider asks again.

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandEnvelope } from '../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../commands/command-route';
@@ -16,9 +16,7 @@ export class SetLogoHttpController {
     private readonly organizations: OrganizationHandler,
   ) {}
 
-  @Post(':id/logo')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/logo'), 200)
   @Documented({ summary: "Make an uploaded image the organization's logo", body: ConfirmUploadRequest, errors: ['upload_missing', 'upload_not_yours', 'upload_mismatch', 'organization_not_found', 'forbidden'] })
   async setLogo(@Param('id', IdPipe) organizationId: string, @Body({ schema: ConfirmUploadRequest }) body: z.infer<typeof ConfirmUploadRequest>, @Envelope() envelope: CommandEnvelope) {
     envelope.requireActor();

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -19,9 +19,7 @@ export class AddMemberHttpController {
     private readonly users: UserLookup,
   ) {}
 
-  @Post(':id/members')
-  @HttpCode(201)
-  @CommandRoute()
+  @CommandRoute(Post(':id/members'), 201)
   @Documented({ summary: 'Add a member (event MemberJoined)', body: AddMemberRequest, errors: ['organization_not_found', 'already_member', 'user_not_found', 'forbidden'] })
   async addMember(@Param('id', IdPipe) id: string, @Body({ schema: AddMemberRequest }) body: z.infer<typeof AddMemberRequest>, @Envelope() envelope: CommandEnvelope) {
     const userIsActive = await this.users.isActive(body.userId);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -15,9 +15,7 @@ const ChangeRoleRequest = z.strictObject({ role: z.string().max(50) });
 export class ChangeMemberRoleHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Patch(':id/members/:userId')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Patch(':id/members/:userId'), 200)
   @Documented({ summary: "Change a member's role", body: ChangeRoleRequest, errors: ['organization_not_found', 'not_a_member', 'last_owner', 'billing_owner_protected', 'forbidden'] })
   async changeRole(
     @Param('id', IdPipe) id: string,

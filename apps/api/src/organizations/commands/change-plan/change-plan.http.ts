@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -15,9 +15,7 @@ const ChangePlanRequest = z.strictObject({ plan: z.string().max(50) });
 export class ChangePlanHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Post(':id/plan')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/plan'), 200)
   @Documented({ summary: 'Change the plan (billing owner only)', body: ChangePlanRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
   async changePlan(@Param('id', IdPipe) id: string, @Body({ schema: ChangePlanRequest }) body: z.infer<typeof ChangePlanRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'ChangePlan', data: { plan: body.plan, now: envelope.now } }, envelope);

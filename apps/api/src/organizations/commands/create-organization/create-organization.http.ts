@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -16,9 +16,7 @@ const CreateOrganizationResponse = OrganizationResponse.pick({ id: true, name: t
 export class CreateOrganizationHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Post()
-  @HttpCode(201)
-  @CommandRoute()
+  @CommandRoute(Post(), 201)
   @Documented({ summary: 'Create an organization; the actor becomes its billing owner', body: CreateOrganizationRequest, response: CreateOrganizationResponse, errors: ['user_not_found'] })
   async create(@Body({ schema: CreateOrganizationRequest }) body: z.infer<typeof CreateOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
     const organizationId = envelope.newId('organization');

@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Param } from '@nestjs/common';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
 import { IdPipe } from '../../../http/ids';
@@ -10,9 +10,7 @@ import { OrganizationHandler } from '../../organization-handler';
 export class RemoveMemberHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Delete(':id/members/:userId')
-  @HttpCode(204)
-  @CommandRoute()
+  @CommandRoute(Delete(':id/members/:userId'), 204)
   @Documented({ summary: 'Remove a member, or leave when the actor is that member', errors: ['organization_not_found', 'not_a_member', 'last_owner', 'billing_owner_protected', 'forbidden'] })
   async removeMember(@Param('id', IdPipe) id: string, @Param('userId', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'RemoveMember', data: { userId, now: envelope.now } }, envelope);

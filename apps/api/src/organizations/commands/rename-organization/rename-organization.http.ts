@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -15,9 +15,7 @@ const RenameOrganizationRequest = z.strictObject({ name: z.string().max(1000) })
 export class RenameOrganizationHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Patch(':id')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Patch(':id'), 200)
   @Documented({ summary: 'Rename an organization (owners and admins)', body: RenameOrganizationRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
   async rename(@Param('id', IdPipe) id: string, @Body({ schema: RenameOrganizationRequest }) body: z.infer<typeof RenameOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'RenameOrganization', data: { name: body.name, now: envelope.now } }, envelope);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -15,9 +15,7 @@ const PaymentMethodRequest = z.strictObject({ processor: z.string().max(200), pa
 export class SetPaymentMethodHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @Post(':id/payment-method')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/payment-method'), 200)
   @Documented({ summary: "Store the payment processor's reference id (never card data)", body: PaymentMethodRequest, response: OrganizationResponse, errors: ['organization_not_found', 'raw_card_data_rejected', 'forbidden'] })
   async paymentMethod(@Param('id', IdPipe) id: string, @Body({ schema: PaymentMethodRequest }) body: z.infer<typeof PaymentMethodRequest>, @Envelope() envelope: CommandEnvelope) {
     const { processor, paymentMethodId } = body;

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -18,9 +18,7 @@ export class TransferOwnershipHttpController {
     private readonly users: UserLookup,
   ) {}
 
-  @Post(':id/ownership')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/ownership'), 200)
   @Documented({ summary: 'Transfer billing ownership to a member (billing owner only)', body: TransferOwnershipRequest, response: OrganizationResponse, errors: ['organization_not_found', 'not_a_member', 'user_not_found', 'forbidden'] })
   async transfer(@Param('id', IdPipe) id: string, @Body({ schema: TransferOwnershipRequest }) body: z.infer<typeof TransferOwnershipRequest>, @Envelope() envelope: CommandEnvelope) {
     const newOwnerIsActive = await this.users.isActive(body.newOwnerId);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -13,9 +13,7 @@ const ChangeEmailRequest = z.strictObject({ email: z.string().max(1024) });
 export class ChangeEmailHttpController {
   constructor(private readonly changeEmail: ChangeEmail) {}
 
-  @Post(':id/email')
-  @HttpCode(200)
-  @CommandRoute()
+  @CommandRoute(Post(':id/email'), 200)
   @Documented({ summary: "Change a user's email", body: ChangeEmailRequest, errors: ['email_taken', 'user_not_found', 'forbidden'] })
   async change(@Param('id', IdPipe) userId: string, @Body({ schema: ChangeEmailRequest }) body: z.infer<typeof ChangeEmailRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.changeEmail.run(userId, body.email, envelope);

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -13,9 +13,7 @@ const ChangePasswordRequest = z.strictObject({ currentPassword: z.string().max(1
 export class ChangePasswordHttpController {
   constructor(private readonly changePassword: ChangePassword) {}
 
-  @Post(':id/password')
-  @HttpCode(204)
-  @CommandRoute()
+  @CommandRoute(Post(':id/password'), 204)
   @Documented({ summary: "Change a user's password (ends all their sessions)", body: ChangePasswordRequest, errors: ['invalid_credentials', 'forbidden', 'user_not_found'] })
   async change(@Param('id', IdPipe) userId: string, @Body({ schema: ChangePasswordRequest }) body: z.infer<typeof ChangePasswordRequest>, @Envelope() envelope: CommandEnvelope) {
     return respond(undefined, await this.changePassword.run(userId, body.currentPassword, body.newPassword, envelope));

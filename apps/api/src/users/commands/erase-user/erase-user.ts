@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Inject, Injectable, Param } from '@nestjs/common';
+import { Controller, Delete, Inject, Injectable, Param } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { organizationDecider, type UserCommand, userDecider } from '../../../../../../libs/domain/src';
 import { DataKeyStore } from '../../../../../../libs/privacy/src';
@@ -75,9 +75,7 @@ export class EraseUserHandler {
 export class EraseUserHttpController {
   constructor(private readonly erasure: EraseUserHandler) {}
 
-  @Delete(':id')
-  @HttpCode(202)
-  @CommandRoute()
+  @CommandRoute(Delete(':id'), 202)
   @Documented({ summary: "Erase a person's data (right to be forgotten)", errors: ['user_not_found', 'owner_must_transfer', 'forbidden'] })
   async erase(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
     return respond({ id: userId, status: 'erased' }, await this.erasure.execute(userId, envelope));

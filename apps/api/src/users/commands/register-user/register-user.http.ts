@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
@@ -14,9 +14,7 @@ const RegisterUserResponse = z.object({ id: z.uuid(), email: z.string(), created
 export class RegisterUserHttpController {
   constructor(private readonly registration: RegisterUser) {}
 
-  @Post()
-  @HttpCode(201)
-  @CommandRoute()
+  @CommandRoute(Post(), 201)
   @Documented({ summary: 'Register a user', body: RegisterUserRequest, response: RegisterUserResponse, errors: ['email_taken'] })
   async register(@Body({ schema: RegisterUserRequest }) body: z.infer<typeof RegisterUserRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.registration.run(body.email, body.password, envelope);
