@@ -1,7 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import { type CommandMetadata, type EventCodec, type PlainEvent } from '../../../../libs/event-codec/src';
+import { type CommandMetadata, type EventCodec, type PlainEvent, type SnapshotCodec } from '../../../../libs/event-codec/src';
 import { type EventStore, type Position, WrongExpectedRevisionError } from '../../../../libs/event-store/src';
+import { SubjectErasedError } from '../../../../libs/privacy/src';
 import { derivedUuid } from './derived-ids';
+import type { SnapshotStore } from './snapshot-store';
 
 /** A pure decider, as `libs/domain` writes them. */
 export interface Decider<TCommand, TEvent extends PlainEvent, TState> {
@@ -55,9 +57,45 @@ interface CachedStream<TState> {
   revision: bigint;
   eventPositions: Map<string, Position>;
   cachedAt: number;
+  /** Revision of the newest snapshot this process knows of for the stream (-1: none). */
+  snapshotRevision: bigint;
+}
+
+/** A stream's state as a command sees it (see `current`). */
+interface CurrentState<TState> {
+  state: TState;
+  revision: bigint | undefined;
+  eventPositions: Map<string, Position>;
+  snapshotRevision: bigint;
+}
+
+/**
+ * How one kind of stream is snapshotted. A snapshot holds the state folded up to a revision; a command then reads it
+ * and only the events after it, so its cost does not grow with the stream's history.
+ */
+export interface SnapshotPolicy<TState = unknown> {
+  /** The state's shape. Bump it when the shape changes: a snapshot of another version is ignored, then replaced. */
+  version: number;
+  /** A new snapshot once this many events came after the last one. */
+  every: number;
+  /**
+   * Whose data key seals the snapshot (the user, the organization). Undefined: the state must not be kept (an erased
+   * user), and the stream's snapshot is deleted.
+   */
+  subjectOf(state: TState): string | undefined;
+}
+
+export interface SnapshotOptions {
+  store: SnapshotStore;
+  codec: SnapshotCodec;
+  /** The policy for a stream (by name), or undefined for streams that are not snapshotted. */
+  policyFor(streamName: string): SnapshotPolicy | undefined;
+  /** A snapshot that could not be written (the store is down): the command still succeeds. */
+  failed?(error: unknown): void;
 }
 
 export interface AggregateStoreOptions {
+  snapshots?: SnapshotOptions;
   /** Streams whose state may be kept between commands (by name); none by default. */
   cacheable?(streamName: string): boolean;
   /** How many streams to keep, least recently used first out. */
@@ -86,11 +124,10 @@ export class AggregateStore {
     private readonly options: AggregateStoreOptions = {},
   ) {}
 
-  async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>) {
-    const recorded = await this.eventStore.readStream(streamName);
-    const decoded = await this.codec.decode(recorded);
-    const state = decider.fold(decider.initialState(), decoded as unknown as TEvent[]);
-    return { state, recorded, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : undefined };
+  /** The stream's current state (from its snapshot and the events after it), for facts a command needs. */
+  async load<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>): Promise<{ state: TState; revision: bigint | undefined }> {
+    const { state, revision } = await this.current(streamName, decider);
+    return { state, revision };
   }
 
   /**
@@ -121,7 +158,7 @@ export class AggregateStore {
   ): Promise<Outcome<TState, TEvent>> {
     const ids = Array.from({ length: MAX_EVENTS_PER_COMMAND }, (_, i) => (context.idSeed ? derivedUuid(context.idSeed, streamName, String(i)) : undefined));
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision, eventPositions } = await this.current(streamName, decider);
+      const { state, revision, eventPositions, snapshotRevision } = await this.current(streamName, decider);
       const earlier = ids.filter((id): id is string => id !== undefined && eventPositions.has(id));
       if (earlier.length > 0) return { state, events: [], position: eventPositions.get(earlier[earlier.length - 1]!)!, alreadyApplied: true };
 
@@ -134,7 +171,10 @@ export class AggregateStore {
         const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
         this.observer.appended?.(streamName, decided.length);
         const next = decider.fold(state, decided);
-        this.remember(streamName, { state: next, revision: result.nextExpectedRevision, eventPositions, cachedAt: this.now() }, encoded.map((event) => event.id), result.position);
+        // A repeat the store recognised reports the first append's revision: `next` is then not that revision's state.
+        const appended = result.nextExpectedRevision === (revision ?? -1n) + BigInt(decided.length);
+        const snapshotAt = appended ? await this.snapshotIfDue(streamName, next, result.nextExpectedRevision, snapshotRevision, true) : snapshotRevision;
+        this.remember(streamName, { state: next, revision: result.nextExpectedRevision, eventPositions, cachedAt: this.now(), snapshotRevision: snapshotAt }, encoded.map((event) => event.id), result.position);
         return { state: next, events: decided, position: result.position, alreadyApplied: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
@@ -145,18 +185,62 @@ export class AggregateStore {
     throw new ConcurrencyConflictError();
   }
 
-  /** The stream's current state: the cached state plus the events after it, or the whole stream. */
-  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>): Promise<{ state: TState; revision: bigint | undefined; eventPositions: Map<string, Position> }> {
+  /**
+   * The stream's current state: the cached state, else the stream's snapshot, plus the events after it; or the whole
+   * stream. The ids of events before a snapshot are not read: a repeat of a command that far back is recognised by
+   * the event store's idempotent append (same event ids) instead.
+   */
+  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>): Promise<CurrentState<TState>> {
     const cached = this.cache.get(streamName) as CachedStream<TState> | undefined;
     const fresh = cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
-    const recorded = await this.eventStore.readStream(streamName, fresh ? { fromRevision: fresh.revision + 1n } : {});
+    const base = fresh ?? (await this.fromSnapshot<TState>(streamName));
+    const recorded = await this.eventStore.readStream(streamName, base ? { fromRevision: base.revision + 1n } : {});
     const decoded = await this.codec.decode(recorded);
-    const state = decider.fold(fresh ? fresh.state : decider.initialState(), decoded as unknown as TEvent[]);
+    const state = decider.fold(base ? base.state : decider.initialState(), decoded as unknown as TEvent[]);
     const eventPositions = new Map(fresh?.eventPositions);
     for (const event of recorded) eventPositions.set(event.id, event.position);
-    const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : fresh?.revision;
-    if (revision !== undefined) this.remember(streamName, { state, revision, eventPositions, cachedAt: fresh?.cachedAt ?? this.now() }, [], undefined);
-    return { state, revision, eventPositions };
+    const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : base?.revision;
+    // A long tail (a stream from before snapshots, or one that grew elsewhere) is folded once, then snapshotted.
+    const snapshotRevision = revision === undefined ? -1n : await this.snapshotIfDue(streamName, state, revision, base?.snapshotRevision ?? -1n, false);
+    if (revision !== undefined) this.remember(streamName, { state, revision, eventPositions, cachedAt: fresh?.cachedAt ?? this.now(), snapshotRevision }, [], undefined);
+    return { state, revision, eventPositions, snapshotRevision };
+  }
+
+  /** The stream's snapshot, when there is one of the policy's version that its subject's key still opens. */
+  private async fromSnapshot<TState>(streamName: string): Promise<{ state: TState; revision: bigint; snapshotRevision: bigint } | undefined> {
+    const snapshots = this.options.snapshots;
+    const policy = snapshots?.policyFor(streamName);
+    if (!snapshots || !policy) return undefined;
+    const stored = await snapshots.store.read(streamName);
+    if (!stored || stored.stateVersion !== policy.version) return undefined;
+    const state = (await snapshots.codec.open(stored.subjectId, stored.sealedState)) as TState | undefined;
+    return state === undefined ? undefined : { state, revision: stored.revision, snapshotRevision: stored.revision };
+  }
+
+  /**
+   * Writes a snapshot of `state` (the stream's state at `revision`) once `every` events came after the last one. When
+   * the state must not be kept, the command that made it so (`appended`: the erasure) deletes the stream's snapshot.
+   * Returns the revision of the newest snapshot.
+   */
+  private async snapshotIfDue<TState>(streamName: string, state: TState, revision: bigint, lastSnapshot: bigint, appended: boolean): Promise<bigint> {
+    const snapshots = this.options.snapshots;
+    const policy = snapshots?.policyFor(streamName) as SnapshotPolicy<TState> | undefined;
+    if (!snapshots || !policy) return lastSnapshot;
+    const subjectId = policy.subjectOf(state);
+    try {
+      if (subjectId === undefined) {
+        if (appended || lastSnapshot >= 0n) await snapshots.store.delete(streamName);
+        return -1n;
+      }
+      if (revision - lastSnapshot < BigInt(policy.every)) return lastSnapshot;
+      const sealedState = await snapshots.codec.seal(subjectId, state);
+      await snapshots.store.write(streamName, { revision, stateVersion: policy.version, subjectId, sealedState });
+      return revision;
+    } catch (error) {
+      // A snapshot is a shortcut: without it the next command reads further, nothing is wrong.
+      if (!(error instanceof SubjectErasedError)) snapshots.failed?.(error);
+      return lastSnapshot;
+    }
   }
 
   private remember<TState>(streamName: string, entry: CachedStream<TState>, appendedIds: string[], position: Position | undefined): void {

@@ -1,9 +1,11 @@
 import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { EventCodec } from '../../../../libs/event-codec/src';
+import { EventCodec, SnapshotCodec } from '../../../../libs/event-codec/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { DataKeyStore, deriveKey, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '../../../../libs/privacy/src';
 import { AggregateStore } from '../commands/aggregate-store';
+import { snapshotPolicyFor } from '../commands/snapshot-policies';
+import { PostgresSnapshotStore } from '../commands/snapshot-store';
 import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.interceptor';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Metrics } from '../metrics/metrics';
@@ -22,14 +24,15 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
     { provide: PasswordHasher, useValue: new PasswordHasher() },
     {
       provide: AggregateStore,
-      inject: [EVENT_STORE, EventCodec, Metrics],
-      useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics) =>
+      inject: [EVENT_STORE, EventCodec, Metrics, FieldSealer, PG_POOL],
+      useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics, sealer: FieldSealer, pool: Pool) =>
         new AggregateStore(store, codec, {
           conflict: () => metrics.appendConflicts.inc(),
           appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
         }, {
           // Organization streams grow with every membership change and carry no personal data in their state.
           cacheable: (stream) => stream.startsWith(ORGANIZATION_STREAM_PREFIX),
+          snapshots: { store: new PostgresSnapshotStore(pool), codec: new SnapshotCodec(sealer), policyFor: snapshotPolicyFor },
         }),
     },
     { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },

@@ -8,9 +8,11 @@ export type UserState =
       email: string;
       passwordHash: string;
       registeredAt: string;
-      /** Sessions not yet revoked, with their absolute expiry (ISO). */
+      /** Sessions not yet revoked, with their absolute expiry (ISO); expired ones are pruned (see pruneExpiredSessions). */
       sessions: Readonly<Record<string, string>>;
       avatarUrl: string | undefined;
+      /** The time of the login at which expired sessions were last pruned. */
+      sessionsPrunedAt?: string;
     }
   | { status: 'erased'; userId: string };
 
@@ -51,6 +53,7 @@ function applyUserEvent(state: UserState, event: UserEvent): UserState {
       break;
     case 'UserLoggedIn':
       sessions[event.data.sessionId] = event.data.expiresAt;
+      pruneExpiredSessions(state, event.data.at);
       break;
     case 'SessionRevoked':
       delete sessions[event.data.sessionId];
@@ -63,4 +66,19 @@ function applyUserEvent(state: UserState, event: UserEvent): UserState {
       break;
   }
   return state;
+}
+
+/** Expired sessions are pruned at most once per this much of the events' own time, so pruning stays linear. */
+const PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * Drops the sessions that expired by `at` (a login's own time, never the clock: the fold must give the same state
+ * whenever it runs, and from a snapshot as from the first event). Without this the state, and every snapshot of it,
+ * would grow with every login the person ever made. An expired session is over anyway: revoking it changes nothing.
+ */
+function pruneExpiredSessions(state: Extract<UserState, { status: 'active' }>, at: string): void {
+  if (state.sessionsPrunedAt !== undefined && Date.parse(at) - Date.parse(state.sessionsPrunedAt) < PRUNE_INTERVAL_MS) return;
+  const sessions = state.sessions as Record<string, string>;
+  for (const [sessionId, expiresAt] of Object.entries(sessions)) if (expiresAt <= at) delete sessions[sessionId];
+  state.sessionsPrunedAt = at;
 }

@@ -1,0 +1,32 @@
+import type { OrganizationState, UserState } from '../../../../libs/domain/src';
+import { ORGANIZATION_STREAM_PREFIX, USER_STREAM_PREFIX } from '../../../../libs/streams/src';
+import type { SnapshotPolicy } from './aggregate-store';
+
+/**
+ * Users: a snapshot every 100 events, so a command reads at most about 100 events however long the history. The
+ * state stays small because ended and expired sessions are pruned from it (libs/domain user-state).
+ * Version 1: UserState as of 2026-12-01. Bump it with any change to UserState's shape.
+ */
+const users: SnapshotPolicy<UserState> = {
+  version: 1,
+  every: 100,
+  subjectOf: (state) => (state.status === 'active' ? state.userId : undefined),
+};
+
+/**
+ * Organizations: a snapshot every 1,000 events. Their state grows with their members (an organization of 50,000
+ * members is a few MB of JSON), so snapshots are rarer; between commands the in-process cache serves them anyway.
+ * Version 1: OrganizationState as of 2026-12-01.
+ */
+const organizations: SnapshotPolicy<OrganizationState> = {
+  version: 1,
+  every: 1_000,
+  subjectOf: (state) => (state.status === 'active' ? state.organizationId : undefined),
+};
+
+/** Which streams are snapshotted, and how. Email reservations are not: their streams stay a few events long. */
+export function snapshotPolicyFor(streamName: string): SnapshotPolicy | undefined {
+  if (streamName.startsWith(USER_STREAM_PREFIX)) return users as SnapshotPolicy;
+  if (streamName.startsWith(ORGANIZATION_STREAM_PREFIX)) return organizations as SnapshotPolicy;
+  return undefined;
+}

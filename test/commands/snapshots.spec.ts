@@ -1,0 +1,124 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type UserEvent, userDecider } from '../../libs/domain/src';
+import { EventCodec, SnapshotCodec } from '../../libs/event-codec/src';
+import { type EventStore, PostgresEventStore, type ReadStreamOptions } from '../../libs/event-store/src';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { AggregateStore, type SnapshotPolicy } from '../../apps/api/src/commands/aggregate-store';
+import { snapshotPolicyFor } from '../../apps/api/src/commands/snapshot-policies';
+import { PostgresSnapshotStore } from '../../apps/api/src/commands/snapshot-store';
+import { migrate } from '../../libs/database/src';
+import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+
+/** Seeds a user's stream directly through the codec and the store, as the service would have written it. */
+export async function seedUserStream(store: EventStore, codec: EventCodec, userId: string, logins: number, email = `${userId}@example.com`): Promise<void> {
+  const start = Date.parse('2024-01-01T00:00:00.000Z');
+  const metadata = { occurredAt: new Date(start).toISOString(), service: 'seed' };
+  const events: UserEvent[] = [{ type: 'UserRegistered', data: { userId, email, passwordHash: '$argon2id$seeded-hash', registeredAt: metadata.occurredAt } }];
+  for (let i = 0; i < logins; i++) {
+    const at = start + (i + 1) * 15 * 60_000; // a login every quarter of an hour, sessions of eight hours
+    events.push({ type: 'UserLoggedIn', data: { userId, sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: new Date(at + 8 * 3_600_000).toISOString(), ip: '198.51.100.7', at: new Date(at).toISOString() } });
+  }
+  for (let from = 0; from < events.length; from += 1_000) {
+    const batch = await Promise.all(events.slice(from, from + 1_000).map((event) => codec.encode(event, randomUUID(), metadata)));
+    await store.appendToStream(`user-${userId}`, batch, { expectedRevision: from === 0 ? 'no_stream' : BigInt(from - 1) });
+  }
+}
+
+describe('aggregate store snapshots', () => {
+  jest.setTimeout(120_000);
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let keys: DataKeyStore;
+  let codec: EventCodec;
+  let snapshotCodec: SnapshotCodec;
+  let snapshots: PostgresSnapshotStore;
+  beforeAll(async () => {
+    database = await createTestDatabase('snap');
+    await migrate(database.pool);
+    store = new PostgresEventStore({ connectionString: database.url });
+    keys = new DataKeyStore(database.pool, masterKeyFrom(randomBytes(32)));
+    const sealer = new FieldSealer(keys);
+    codec = new EventCodec(sealer);
+    snapshotCodec = new SnapshotCodec(sealer);
+    snapshots = new PostgresSnapshotStore(database.pool);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+    await dropTemplate();
+  });
+
+  /** The event store as the aggregate store sees it, recording every stream read (the store itself is real). */
+  function recordingReads(): { eventStore: EventStore; reads: (ReadStreamOptions & { returned: number })[] } {
+    const reads: (ReadStreamOptions & { returned: number })[] = [];
+    const eventStore: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readStream: async (streamName: string, options: ReadStreamOptions = {}) => {
+        const events = await store.readStream(streamName, options);
+        reads.push({ ...options, returned: events.length });
+        return events;
+      },
+    });
+    return { eventStore, reads };
+  }
+
+  const aggregates = (eventStore: EventStore, policyFor: (stream: string) => SnapshotPolicy | undefined = snapshotPolicyFor) =>
+    new AggregateStore(eventStore, codec, {}, { snapshots: { store: snapshots, codec: snapshotCodec, policyFor } });
+  const context = () => ({ metadata: { occurredAt: new Date().toISOString(), service: 'test' } });
+  const revokeAll = (userId: string) => ({ type: 'RevokeAllSessions', data: { userId, now: '2024-02-16T12:00:00.000Z' } }) as const;
+  const snapshotRow = async (userId: string) =>
+    (await database.pool.query<{ revision: string; state_version: number; state: string }>('SELECT revision, state_version, state FROM aggregate_snapshots WHERE stream_name = $1', [`user-${userId}`])).rows[0];
+
+  test('a user with 4,500 events: the first command folds it all once and snapshots it; a cold process then reads only the events after the snapshot', async () => {
+    const userId = randomUUID();
+    await seedUserStream(store, codec, userId, 4_500);
+    const first = recordingReads();
+    const outcome = await aggregates(first.eventStore).execute(`user-${userId}`, userDecider, revokeAll(userId), context());
+    expect(outcome.events.map((event) => event.type)).toEqual(['AllSessionsRevoked']);
+    expect(first.reads.map((read) => read.returned)).toEqual([4_501]);
+
+    const row = await snapshotRow(userId);
+    expect([row?.revision, row?.state_version]).toEqual(['4500', 1]);
+    // Sealed with the person's key: neither the address nor the hash is readable in the table.
+    expect(row!.state).not.toContain('@example.com');
+    expect(row!.state).not.toContain('argon2');
+
+    const cold = recordingReads();
+    const state = (await aggregates(cold.eventStore).load(`user-${userId}`, userDecider)).state;
+    expect(cold.reads).toEqual([{ fromRevision: 4_501n, returned: 1 }]);
+    expect(state).toEqual((await aggregates(store, () => undefined).load(`user-${userId}`, userDecider)).state);
+    expect(state.status === 'active' && Object.keys(state.sessions)).toEqual([]);
+  });
+
+  test('a new snapshot once `every` events came after the last one; a snapshot of another state version is never used', async () => {
+    const userId = randomUUID();
+    await seedUserStream(store, codec, userId, 150);
+    await aggregates(store).load(`user-${userId}`, userDecider); // 151 events: a snapshot at revision 150
+    expect((await snapshotRow(userId))?.revision).toBe('150');
+
+    const version2 = (stream: string) => ({ ...snapshotPolicyFor(stream)!, version: 2 });
+    const cold = recordingReads();
+    await aggregates(cold.eventStore, version2).load(`user-${userId}`, userDecider);
+    expect(cold.reads).toEqual([{ returned: 151 }]); // the version-1 snapshot was ignored: the whole stream was read
+    expect((await snapshotRow(userId))?.state_version).toBe(2); // and replaced by one of the new shape
+  });
+
+  test('erasure deletes the snapshot; a snapshot whose key is destroyed reads as none, and the stream is folded instead', async () => {
+    const userId = randomUUID();
+    await seedUserStream(store, codec, userId, 300);
+    const store1 = aggregates(store);
+    await store1.load(`user-${userId}`, userDecider);
+    expect(await snapshotRow(userId)).toBeDefined();
+    await store1.execute(`user-${userId}`, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: '2024-03-01T00:00:00.000Z' } }, context());
+    expect(await snapshotRow(userId)).toBeUndefined();
+
+    const other = randomUUID();
+    await seedUserStream(store, codec, other, 300);
+    await aggregates(store).load(`user-${other}`, userDecider);
+    expect(await snapshotRow(other)).toBeDefined();
+    await keys.destroy(other);
+    const cold = recordingReads();
+    const { state } = await aggregates(cold.eventStore).load(`user-${other}`, userDecider);
+    expect(cold.reads).toEqual([{ returned: 301 }]);
+    expect(state.status === 'active' && state.email).toBe('[erased]');
+  });
+});
