@@ -1,7 +1,15 @@
 /** Protocol-buffer messages of the Streams API, to and from the double's own types. */
 import * as grpc from '@grpc/grpc-js';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
-import { Empty, StreamIdentifier, UUID, WrongExpectedVersion, StreamDeleted } from '@eventstore/db-client/generated/shared_pb';
+import {
+  Empty,
+  MaximumAppendSizeExceeded,
+  StreamDeleted,
+  StreamIdentifier,
+  Timeout,
+  UUID,
+  WrongExpectedVersion,
+} from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import type { Expected, ProposedEvent, StoredEvent } from './in-memory-log';
@@ -133,13 +141,57 @@ export function wrongExpectedVersionStatus(expected: Expected, current: bigint |
   else if (expected.kind === 'no_stream') details.setExpectedNoStream(new Empty());
   else if (expected.kind === 'stream_exists') details.setExpectedStreamExists(new Empty());
   else details.setExpectedAny(new Empty());
-  return packedStatus(grpc.status.FAILED_PRECONDITION, 'WrongExpectedVersion', details.serializeBinary(), 'event_store.client.WrongExpectedVersion');
+  return packedStatus(grpc.status.ALREADY_EXISTS, 'WrongExpectedVersion', details.serializeBinary(), 'event_store.client.WrongExpectedVersion');
 }
 
 export function streamDeletedStatus(streamName: string): Status {
   const details = new StreamDeleted();
   details.setStreamIdentifier(streamIdentifier(streamName));
-  return packedStatus(grpc.status.FAILED_PRECONDITION, 'StreamDeleted', details.serializeBinary(), 'event_store.client.StreamDeleted');
+  return packedStatus(grpc.status.NOT_FOUND, 'StreamDeleted', details.serializeBinary(), 'event_store.client.StreamDeleted');
+}
+
+/** The write did not commit within its deadline (or the server's write timeout); it may still commit later. */
+export function timeoutStatus(): Status {
+  return packedStatus(grpc.status.DEADLINE_EXCEEDED, 'Timeout', new Timeout().serializeBinary(), 'event_store.client.Timeout');
+}
+
+export function maximumAppendSizeStatus(maxAppendSize: number): Status {
+  const details = new MaximumAppendSizeExceeded();
+  details.setMaxappendsize(maxAppendSize);
+  return packedStatus(grpc.status.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', details.serializeBinary(), 'event_store.client.MaximumAppendSizeExceeded');
+}
+
+/**
+ * A request the node did not handle (not ready, too busy): the server packs an empty message and sets no code, so
+ * the client recognises none of it and reports an UnknownError "Could not recognize <message>".
+ */
+export function notHandledStatus(message: string): Status {
+  return packedStatus(grpc.status.OK, message, new Empty().serializeBinary(), 'google.protobuf.Empty');
+}
+
+/** Outside BatchAppend a request the node did not handle ends the call UNAVAILABLE. */
+export function notHandledException(message: string): grpc.ServiceError {
+  return Object.assign(new Error(message), { code: grpc.status.UNAVAILABLE, details: message, metadata: new grpc.Metadata() });
+}
+
+/** Outside BatchAppend a write timeout ends the call ABORTED, which the client reports as a TimeoutError. */
+export function timeoutException(message: string): grpc.ServiceError {
+  const details = `Operation timed out: ${message}`;
+  return Object.assign(new Error(details), { code: grpc.status.ABORTED, details, metadata: new grpc.Metadata() });
+}
+
+export function maximumAppendSizeException(maxAppendSize: number): grpc.ServiceError {
+  return serverException(grpc.status.INVALID_ARGUMENT, 'maximum-append-size-exceeded', `Maximum Append Size of ${maxAppendSize} Exceeded.`, {
+    'maximum-append-size': String(maxAppendSize),
+  });
+}
+
+/** A follower asked for something only the leader does: where the leader is, for the client to reconnect there. */
+export function notLeaderException(leader: { host: string; port: number }): grpc.ServiceError {
+  return serverException(grpc.status.NOT_FOUND, 'not-leader', 'Leader info available', {
+    'leader-endpoint-host': leader.host,
+    'leader-endpoint-port': String(leader.port),
+  });
 }
 
 function packedStatus(code: number, message: string, serialized: Uint8Array, typeName: string): Status {

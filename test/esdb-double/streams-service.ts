@@ -1,23 +1,26 @@
 /** The Streams service over the in-memory log: Append, BatchAppend, Read (streams, $all, $all subscriptions), Tombstone. */
 import * as grpc from '@grpc/grpc-js';
 import { AllStreamPosition, Empty } from '@eventstore/db-client/generated/shared_pb';
+import type { Status } from '@eventstore/db-client/generated/status_pb';
 import {
   AppendReq,
   AppendResp,
   BatchAppendReq,
   BatchAppendResp,
   ReadReq,
-  ReadResp,
+  type ReadResp,
   TombstoneReq,
   TombstoneResp,
 } from '@eventstore/db-client/generated/streams_pb';
-import type { Expected, InMemoryLog, ProposedEvent, StoredEvent } from './in-memory-log';
+import type { AppendOutcome, Expected, InMemoryLog, ProposedEvent, StoredEvent } from './in-memory-log';
 import {
-  caughtUpResponse,
-  checkpointResponse,
-  confirmationResponse,
   eventResponse,
   expectedOf,
+  maximumAppendSizeException,
+  maximumAppendSizeStatus,
+  notHandledException,
+  notHandledStatus,
+  notLeaderException,
   proposedEvent,
   serverException,
   streamDeletedException,
@@ -25,13 +28,38 @@ import {
   streamNameOf,
   streamIdentifier,
   streamNotFoundResponse,
+  timeoutException,
+  timeoutStatus,
   wrongExpectedVersionStatus,
 } from './messages';
+import { notHandledReason, type NodeConditions, type NodeStats } from './node-conditions';
+import { subscribeToAll } from './subscription';
 
-/** How many events a subscription writes before yielding to the event loop, so appends keep flowing meanwhile. */
-const PUMP_SLICE = 1_000;
+type CommitResult = AppendOutcome | { kind: 'timeout' };
 
-export function streamsService(log: InMemoryLog): grpc.UntypedServiceImplementation {
+export function streamsService(log: InMemoryLog, conditions: NodeConditions, stats: NodeStats): grpc.UntypedServiceImplementation {
+  /**
+   * A write as the server's request manager handles it: committed after the log's delay, answered "timed out" if
+   * that is later than the timeout (the write still commits: the caller cannot know whether it happened).
+   */
+  const commit = (streamName: string, expected: Expected, events: ProposedEvent[], timeoutMs: number): Promise<CommitResult> => {
+    const delay = conditions.commitDelayMs;
+    if (delay === 0 && timeoutMs > 0) return Promise.resolve(log.append(streamName, expected, events));
+    return new Promise((resolve) => {
+      const committing = setTimeout(() => resolve(log.append(streamName, expected, events)), delay);
+      if (delay >= timeoutMs) {
+        setTimeout(() => resolve({ kind: 'timeout' }), Math.max(timeoutMs, 0));
+        committing.unref();
+      }
+    });
+  };
+  const timeoutUntil = (deadline: Date | number | undefined) => {
+    const remaining = deadline === undefined || deadline === Infinity ? Infinity : new Date(deadline).getTime() - Date.now();
+    return Math.min(remaining, conditions.writeTimeoutMs);
+  };
+  /** A write on a follower from a client that wants the leader (as every client does for writes by default). */
+  const redirect = (metadata: grpc.Metadata) => (conditions.leader && metadata.get('requires-leader')[0] === 'true' ? conditions.leader : undefined);
+
   return {
     append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) {
       let options: AppendReq.Options | undefined;
@@ -40,11 +68,17 @@ export function streamsService(log: InMemoryLog): grpc.UntypedServiceImplementat
         if (request.hasOptions()) options = request.getOptions();
         if (request.hasProposedMessage()) proposed.push(proposedEvent(request.getProposedMessage()!));
       });
-      call.on('end', () => {
+      call.on('end', async () => {
         if (!options) return callback(serverException(grpc.status.INVALID_ARGUMENT, 'invalid-argument', 'the first message must carry options'));
+        const leader = redirect(call.metadata);
+        if (leader) return callback(notLeaderException(leader));
+        const reason = notHandledReason(conditions);
+        if (reason) return callback(notHandledException(reason));
+        if (appendSize(proposed) > conditions.maxAppendSize) return callback(maximumAppendSizeException(conditions.maxAppendSize));
         const streamName = streamNameOf(options.getStreamIdentifier());
         const expected = expectedOf(options, options.hasRevision() ? options.getRevision() : undefined);
-        const outcome = log.append(streamName, expected, proposed);
+        const outcome = await commit(streamName, expected, proposed, timeoutUntil(call.getDeadline() as Date | number));
+        if (outcome.kind === 'timeout') return callback(timeoutException('Commit timed out.'));
         if (outcome.kind === 'stream-deleted') return callback(streamDeletedException(streamName));
         const response = new AppendResp();
         if (outcome.kind === 'wrong-expected-version') {
@@ -74,51 +108,70 @@ export function streamsService(log: InMemoryLog): grpc.UntypedServiceImplementat
       });
     },
 
-    /** One long-lived duplex call per client carries many appends, each tagged with a correlation id. */
+    /**
+     * One long-lived duplex call per client carries many appends, each tagged with a correlation id. Each gets its
+     * own answer: success or a status; only NotLeader ends the whole call (the server throws it).
+     */
     batchAppend(call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) {
-      const pending = new Map<string, { streamName: string; expected: Expected; events: ProposedEvent[] }>();
+      const pending = new Map<string, { streamName: string; expected: Expected; events: ProposedEvent[]; timeoutAt: number; rejected: boolean }>();
       call.on('data', (request: BatchAppendReq) => {
         const correlationId = request.getCorrelationId()!;
         const key = correlationId.toString();
+        const answer = (streamName: string, result: { error: Status } | { outcome: AppendOutcome & { kind: 'success' } }) => {
+          const response = new BatchAppendResp();
+          response.setCorrelationId(correlationId);
+          response.setStreamIdentifier(streamIdentifier(streamName));
+          if ('error' in result) response.setError(result.error);
+          else response.setSuccess(batchSuccess(result.outcome));
+          call.write(response);
+        };
         let append = pending.get(key);
         if (!append) {
           const options = request.getOptions();
-          if (!options) return call.destroy(serverException(grpc.status.INVALID_ARGUMENT, 'invalid-argument', 'first batch without options'));
+          if (!options) return; // the rest of an append already answered (too large): ignored, as on the server
+          const leader = redirect(call.metadata);
+          if (leader) return call.destroy(notLeaderException(leader));
           const expected = expectedOf(options, options.hasStreamPosition() ? options.getStreamPosition() : undefined);
-          append = { streamName: streamNameOf(options.getStreamIdentifier()), expected, events: [] };
+          const deadline = options.getDeadline()?.toDate().getTime();
+          append = { streamName: streamNameOf(options.getStreamIdentifier()), expected, events: [], timeoutAt: Date.now() + timeoutUntil(deadline), rejected: false };
           pending.set(key, append);
         }
+        if (append.rejected) return;
         append.events.push(...request.getProposedMessagesList().map(proposedEvent));
+        if (appendSize(append.events) > conditions.maxAppendSize) {
+          append.rejected = true;
+          return answer(append.streamName, { error: maximumAppendSizeStatus(conditions.maxAppendSize) });
+        }
         if (!request.getIsFinal()) return;
         pending.delete(key);
 
-        const outcome = log.append(append.streamName, append.expected, append.events);
-        const response = new BatchAppendResp();
-        response.setCorrelationId(correlationId);
-        response.setStreamIdentifier(request.getOptions()?.getStreamIdentifier() ?? streamIdentifier(append.streamName));
-        if (outcome.kind === 'success') {
-          const success = new BatchAppendResp.Success();
-          if (outcome.revision < 0n) success.setNoStream(new Empty());
-          else success.setCurrentRevision(outcome.revision.toString());
-          if (outcome.position < 0n) success.setNoPosition(new Empty());
-          else success.setPosition(allStreamPosition(outcome.position));
-          response.setSuccess(success);
-        } else {
-          response.setError(outcome.kind === 'stream-deleted' ? streamDeletedStatus(append.streamName) : wrongExpectedVersionStatus(append.expected, outcome.current));
-        }
-        call.write(response);
+        const reason = notHandledReason(conditions);
+        if (reason) return answer(append.streamName, { error: notHandledStatus(reason === 'Server Is Too Busy' ? 'Server Is Busy' : reason) });
+        const { streamName, expected } = append;
+        void commit(streamName, expected, append.events, append.timeoutAt - Date.now()).then((outcome) => {
+          if (outcome.kind === 'success') answer(streamName, { outcome });
+          else if (outcome.kind === 'timeout') answer(streamName, { error: timeoutStatus() });
+          else if (outcome.kind === 'stream-deleted') answer(streamName, { error: streamDeletedStatus(streamName) });
+          else answer(streamName, { error: wrongExpectedVersionStatus(expected, outcome.current) });
+        });
       });
       call.on('end', () => call.end());
     },
 
     read(call: grpc.ServerWritableStream<ReadReq, ReadResp>) {
+      const reason = notHandledReason(conditions);
+      if (reason) return void call.emit('error', notHandledException(reason));
       const options = call.request.getOptions()!;
       if (options.hasStream()) return readStream(log, call, options);
-      if (options.hasSubscription()) return subscribeToAll(log, call, options);
+      if (options.hasSubscription()) return subscribeToAll(log, conditions, stats, call, options);
       return readAll(log, call, options);
     },
 
     tombstone(call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>) {
+      const leader = redirect(call.metadata);
+      if (leader) return callback(notLeaderException(leader));
+      const reason = notHandledReason(conditions);
+      if (reason) return callback(notHandledException(reason));
       const options = call.request.getOptions()!;
       const streamName = streamNameOf(options.getStreamIdentifier());
       const expected = expectedOf(options, options.hasRevision() ? options.getRevision() : undefined);
@@ -136,10 +189,8 @@ export function streamsService(log: InMemoryLog): grpc.UntypedServiceImplementat
       }
       const response = new TombstoneResp();
       const position = new TombstoneResp.Position();
-      // The tombstone record itself is not in the double's $all (a real server writes one); its position is the head.
-      const head = (log.lastPosition() ?? 0n).toString();
-      position.setCommitPosition(head);
-      position.setPreparePosition(head);
+      position.setCommitPosition(outcome.position.toString());
+      position.setPreparePosition(outcome.position.toString());
       response.setPosition(position);
       callback(null, response);
     },
@@ -148,6 +199,20 @@ export function streamsService(log: InMemoryLog): grpc.UntypedServiceImplementat
       callback(serverException(grpc.status.UNIMPLEMENTED, 'not-supported', 'soft delete is not implemented by the double'));
     },
   };
+}
+
+/** What the server counts against MaxAppendSize: each event's data, metadata and type. */
+function appendSize(events: ProposedEvent[]): number {
+  return events.reduce((size, event) => size + event.data.length + event.customMetadata.length + Buffer.byteLength(event.type), 0);
+}
+
+function batchSuccess(outcome: AppendOutcome & { kind: 'success' }): BatchAppendResp.Success {
+  const success = new BatchAppendResp.Success();
+  if (outcome.revision < 0n) success.setNoStream(new Empty());
+  else success.setCurrentRevision(outcome.revision.toString());
+  if (outcome.position < 0n) success.setNoPosition(new Empty());
+  else success.setPosition(allStreamPosition(outcome.position));
+  return success;
 }
 
 function readStream(log: InMemoryLog, call: grpc.ServerWritableStream<ReadReq, ReadResp>, options: ReadReq.Options): void {
@@ -195,66 +260,12 @@ function readAll(log: InMemoryLog, call: grpc.ServerWritableStream<ReadReq, Read
   call.end();
 }
 
-/**
- * A catch-up subscription to $all: confirmation, history after the position (exclusive), caught-up, then every new
- * event as it is appended. With a filter, a checkpoint after each pass so the client can record progress through
- * events it was not sent.
- */
-function subscribeToAll(
-  log: InMemoryLog,
-  call: grpc.ServerWritableStream<ReadReq, ReadResp>,
-  options: ReadReq.Options,
-): void {
-  if (!options.hasAll()) {
-    call.emit('error', serverException(grpc.status.INVALID_ARGUMENT, 'invalid-argument', 'subscriptions need $all or a stream'));
-    return;
-  }
-  const all = options.getAll()!;
-  const filter = filterOf(options);
-  call.write(confirmationResponse(`double-${Math.random().toString(36).slice(2)}`));
-  let index = all.hasPosition() ? log.indexAfter(BigInt(all.getPosition()!.getCommitPosition())) : all.hasEnd() ? log.events.length : 0;
-  let caughtUp = false;
-  let scheduled = false;
-  let closed = false;
-
-  const pump = () => {
-    scheduled = false;
-    if (closed) return;
-    const end = Math.min(log.events.length, index + PUMP_SLICE);
-    const scanned = end - index;
-    for (; index < end; index++) {
-      const event = log.events[index]!;
-      if (!filter || filter(event)) call.write(eventResponse(event));
-    }
-    if (filter && scanned > 0) call.write(checkpointResponse(log.events[index - 1]!.position));
-    if (index < log.events.length) return schedule();
-    if (!caughtUp) {
-      caughtUp = true;
-      call.write(caughtUpResponse());
-    }
-  };
-  const schedule = () => {
-    if (scheduled || closed) return;
-    scheduled = true;
-    setImmediate(pump);
-  };
-  const unlisten = log.onAppend(schedule);
-  const close = () => {
-    closed = true;
-    unlisten();
-  };
-  call.on('cancelled', close);
-  call.on('close', close);
-  call.on('error', close);
-  pump();
-}
-
 function countOf(options: ReadReq.Options): number {
   return options.hasCount() ? Number(BigInt(options.getCount())) : Number.MAX_SAFE_INTEGER;
 }
 
 /** The server-side filter: on event type or stream name, by regex or by prefixes. */
-function filterOf(options: ReadReq.Options): ((event: StoredEvent) => boolean) | undefined {
+export function filterOf(options: ReadReq.Options): ((event: StoredEvent) => boolean) | undefined {
   if (!options.hasFilter()) return undefined;
   const filter = options.getFilter()!;
   const byStream = filter.hasStreamIdentifier();

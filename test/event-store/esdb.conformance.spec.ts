@@ -1,24 +1,23 @@
 /**
  * The conformance suite against the EventStoreDB adapter on the in-process gRPC double (test/esdb-double): in full
- * as a current server (appends through BatchAppend), and without the heavy cases as an older one (plain Append).
+ * as a current server (appends through BatchAppend), and without the heavy cases as older ones: plain Append (before
+ * 21.10), subscriptions that end on a slow consumer (23.10), and subscriptions that never report caught-up (22.10).
  */
 import { createEsdbEventStore } from '../../libs/event-store/src';
-import { startEsdbDouble } from '../esdb-double/esdb-double';
+import { startEsdbDouble, type EsdbDoubleOptions } from '../esdb-double/esdb-double';
 import { describeEventStoreConformance } from './conformance';
 
-describeEventStoreConformance({
-  name: 'EventStoreDB (in-process gRPC double)',
-  async setup() {
-    const server = await startEsdbDouble();
-    return { open: async () => createEsdbEventStore(server.connectionString), teardown: () => server.stop() };
-  },
-});
+const onDouble = (name: string, options: EsdbDoubleOptions, light = false) =>
+  describeEventStoreConformance({
+    name,
+    light,
+    async setup() {
+      const server = await startEsdbDouble(options);
+      return { open: async () => createEsdbEventStore(server.connectionString), teardown: () => server.stop() };
+    },
+  });
 
-describeEventStoreConformance({
-  name: 'EventStoreDB without BatchAppend (in-process gRPC double)',
-  light: true,
-  async setup() {
-    const server = await startEsdbDouble({ batchAppend: false });
-    return { open: async () => createEsdbEventStore(server.connectionString), teardown: () => server.stop() };
-  },
-});
+onDouble('EventStoreDB 24.10 (in-process gRPC double)', {});
+onDouble('EventStoreDB without BatchAppend (in-process gRPC double)', { batchAppend: false }, true);
+onDouble('EventStoreDB 23.10 (in-process gRPC double)', { version: '23.10' }, true);
+onDouble('EventStoreDB 22.10, no caught-up (in-process gRPC double)', { version: '22.10' }, true);

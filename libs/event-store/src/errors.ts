@@ -30,7 +30,11 @@ export class StreamDeletedError extends EventStoreError {
   }
 }
 
-/** The store could not be reached or the connection dropped; the operation may or may not have happened. */
+/**
+ * The store could not serve the request now: unreachable, the connection dropped, not ready (starting), too busy,
+ * not the leader, or the write timed out. The operation may or may not have happened; trying again (the same event
+ * ids, the same expected revision) is safe and may succeed. Callers answer HTTP 503.
+ */
 export class EventStoreUnavailableError extends EventStoreError {
   readonly code = 'event_store_unavailable';
   readonly retryable = true;
@@ -47,5 +51,22 @@ export class InvalidAppendError extends EventStoreError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidAppendError';
+  }
+}
+
+/**
+ * The append is larger than the store takes in one write (EventStoreDB's MaxAppendSize, 1 MiB by default). The
+ * same append will fail again: split it, or make the events smaller.
+ */
+export class AppendTooLargeError extends EventStoreError {
+  readonly code = 'append_too_large';
+  readonly retryable = false;
+  constructor(
+    readonly streamName: string,
+    /** The store's limit in bytes, when it says. */
+    readonly maxAppendSize: number | undefined,
+  ) {
+    super(`append to ${streamName} exceeds the store's maximum append size${maxAppendSize === undefined ? '' : ` of ${maxAppendSize} bytes`}`);
+    this.name = 'AppendTooLargeError';
   }
 }

@@ -25,7 +25,14 @@ export interface EventMetadata {
 }
 
 export interface NewEvent<TData = unknown> {
-  /** A UUID. Appending an event id that is already in the stream is a repeat, not a new event (idempotent append). */
+  /**
+   * A UUID. A repeated append is recognised, and appends nothing, only where the expected revision says the events
+   * sit: an exact revision (or `no_stream`) whose next events carry these ids, in order. With `any` or
+   * `stream_exists` a store may append the events again (EventStoreDB recognises them only from a bounded cache
+   * of recent ids, empty after a restart or a leader change).
+   * Callers that must not duplicate append with an exact revision and look for their ids in the stream first, as
+   * the aggregate store does: that is the guarantee, the store's own check only spares a round trip.
+   */
   id: string;
   type: string;
   data: TData;
@@ -41,7 +48,7 @@ export interface RecordedEvent<TData = unknown> extends NewEvent<TData> {
 export interface AppendResult {
   /** Revision of the last event of the stream after the append (pass it as the next expected revision). */
   nextExpectedRevision: bigint;
-  /** Global position of the last event appended (for a repeat: of the last event of the first append). */
+  /** Global position of the last event appended (for a recognised repeat: of the last event of the first append). */
   position: Position;
 }
 

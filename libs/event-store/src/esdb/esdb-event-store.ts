@@ -1,4 +1,4 @@
-import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, StreamNotFoundError } from '@eventstore/db-client';
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, NotLeaderError, START, StreamNotFoundError } from '@eventstore/db-client';
 import type {
   AppendResult,
   EventStore,
@@ -11,11 +11,12 @@ import type {
   Subscription,
 } from '../event-store.port';
 import { matchesFilter } from '../filter';
-import { comparePositions, type Position } from '../position';
+import { comparePositions, isAfter, type Position } from '../position';
 import { mapEsdbError } from './esdb-errors';
 import { toEventData, toRecordedEvent } from './esdb-events';
 import { toClientExpectedRevision } from './esdb-expected-revision';
-import { EsdbSubscription } from './esdb-subscription';
+import { serverSendsCaughtUp } from './esdb-server-version';
+import { EsdbSubscription, type CaughtUpTarget } from './esdb-subscription';
 import { readStreamInPages, type StreamPage } from '../stream-pages';
 
 /** Same default as the PostgreSQL adapter: a read of $all without maxCount is a page, not the whole store. */
@@ -34,9 +35,13 @@ export class EsdbEventStore implements EventStore {
 
   async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
+    const append = () => this.client.appendToStream(streamName, events.map(toEventData), { expectedRevision: toClientExpectedRevision(expected) });
     try {
-      const result = await this.client.appendToStream(streamName, events.map(toEventData), {
-        expectedRevision: toClientExpectedRevision(expected),
+      // A follower refuses a write before doing anything, and the client has reconnected to the leader it named:
+      // trying once more there is safe and spares the caller a failure for a leader change.
+      const result = await append().catch((error: unknown) => {
+        if (error instanceof NotLeaderError) return append();
+        throw error;
       });
       // Servers before 20.6 left the position out; the port needs it (and no supported server omits it).
       if (!result.position) throw new Error('EventStoreDB returned no position for an append');
@@ -111,7 +116,15 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
-    return new EsdbSubscription(this.client, options);
+    return new EsdbSubscription(this.client, options, () => this.caughtUpTarget(options));
+  }
+
+  /** Servers before 23.10 never say a subscription caught up: it has once it delivers the last matching event of now. */
+  private async caughtUpTarget(options: SubscribeToAllOptions): Promise<CaughtUpTarget> {
+    if (await serverSendsCaughtUp(this.client)) return 'server';
+    const [last] = await this.readAll({ direction: 'backwards', maxCount: 1, ...(options.filter ? { filter: options.filter } : {}) });
+    if (!last || (options.from && !isAfter(last.position, options.from))) return { position: undefined };
+    return { position: last.position };
   }
 
   async deleteStream(streamName: string, options: { expectedRevision?: ExpectedRevision } = {}): Promise<void> {

@@ -6,6 +6,12 @@ import { isConnectionError } from './esdb-errors';
 import { toRecordedEvent } from './esdb-events';
 import { serverSideFilter } from './esdb-filters';
 
+/**
+ * Where a subscription has caught up when the server never says so (servers before 23.10): the position of the
+ * last event it must deliver, as of subscribing (undefined: nothing to deliver). `'server'`: the server says.
+ */
+export type CaughtUpTarget = 'server' | { position: Position | undefined };
+
 const DEFAULT_MAX_BATCH = 500;
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
@@ -23,7 +29,9 @@ const isMarker = (item: Item): item is Marker => 'marker' in item;
 /**
  * A catch-up subscription to $all on the client's streaming subscription: batches what the client has buffered (up
  * to maxBatchSize) and hands each to the handler, reading on only once it settles. A dropped connection never ends
- * it: it resubscribes, with backoff, from the last position it knows everything up to. A handler error ends it.
+ * it: it resubscribes, with backoff, from the last position it knows everything up to; so does a server that ends
+ * the call because this consumer is too slow (up to 23.10; later servers read on from the log themselves). A
+ * handler error ends it.
  */
 export class EsdbSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
@@ -38,6 +46,7 @@ export class EsdbSubscription implements Subscription {
   constructor(
     private readonly client: EventStoreDBClient,
     private readonly options: SubscribeToAllOptions,
+    private readonly caughtUpTarget: () => Promise<CaughtUpTarget>,
   ) {
     this.caughtUp = new Promise((resolve, reject) => {
       this.resolveCaughtUp = resolve;
@@ -64,7 +73,20 @@ export class EsdbSubscription implements Subscription {
     let resumeFrom = this.options.from;
     let backoff = INITIAL_BACKOFF_MS;
     const maxBatch = this.options.maxBatchSize ?? DEFAULT_MAX_BATCH;
+    let target: CaughtUpTarget | undefined;
     while (!this.stopped) {
+      try {
+        target ??= await this.caughtUpTarget();
+      } catch (error) {
+        if (!isConnectionError(error)) return this.fail(error);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      /** Whether everything up to `position` includes the last event there was to catch up with. */
+      const reaches = (position: Position | undefined) =>
+        target !== 'server' && (target!.position === undefined || (position !== undefined && !isAfter(target!.position, position)));
+      if (reaches(resumeFrom)) this.markCaughtUp();
       const subscription: AllStreamSubscription = this.client.subscribeToAll({
         fromPosition: resumeFrom ?? START,
         filter: serverSideFilter(this.options.filter, (position: EsdbPosition) => void subscription.push({ marker: 'checkpoint', position } satisfies Marker)),
@@ -80,7 +102,10 @@ export class EsdbSubscription implements Subscription {
           if (isMarker(item)) {
             if (item.marker === 'caught-up') caughtUpSeen = true;
             // The server got this far through events it filtered out: resume from there rather than re-scan them.
-            else if (batch.length === 0 && (!resumeFrom || isAfter(item.position, resumeFrom))) resumeFrom = item.position;
+            else if (batch.length === 0 && (!resumeFrom || isAfter(item.position, resumeFrom))) {
+              resumeFrom = item.position;
+              if (reaches(resumeFrom)) this.markCaughtUp();
+            }
           } else {
             const position = item.event?.position;
             // Never deliver at or before the resume point again, whatever the server's notion of "from" is.
@@ -90,7 +115,8 @@ export class EsdbSubscription implements Subscription {
             else if (fresh && batch.length === 0) resumeFrom = position;
           }
           // Deliver what is buffered now, the whole of history before caught-up, and never more than maxBatch.
-          if (batch.length >= maxBatch || subscription.readableLength === 0 || (caughtUpSeen && !this.isCaughtUp)) {
+          const historyDone = !this.isCaughtUp && (caughtUpSeen || (batch.length > 0 && reaches(batch[batch.length - 1]!.position)));
+          if (batch.length >= maxBatch || subscription.readableLength === 0 || historyDone) {
             if (batch.length > 0) {
               const events = batch;
               batch = [];
@@ -102,7 +128,7 @@ export class EsdbSubscription implements Subscription {
               }
               resumeFrom = checkpoint;
             }
-            if (caughtUpSeen) this.markCaughtUp();
+            if (caughtUpSeen || reaches(resumeFrom)) this.markCaughtUp();
           }
         }
       } catch (error) {
