@@ -1,1 +1,2 @@
 export * from './event-codec';
+export * from './event-shapes';
