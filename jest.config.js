@@ -21,10 +21,16 @@ const common = {
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   projects: [
-    // Pure tests: deciders and other code without I/O.
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts'] },
+    // Pure tests: deciders, projections and other code without I/O.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/projections/**/*.unit.spec.ts'] },
     // Tests against real PostgreSQL and Redis, and against the in-process EventStoreDB double.
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/projections/**/*.spec.ts'] },
+    // (The unit project runs projections' *.unit.spec.ts.)
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/projections/**/*.spec.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.unit\\.spec\\.ts$'],
+    },
     // Real-server suites: run only by `npm run test:esdb` (and friends), with their URL set.
     { ...common, displayName: 'esdb-real', testMatch: ['<rootDir>/test/**/*.esdb-real.ts'] },
     { ...common, displayName: 'opensearch-real', testMatch: ['<rootDir>/test/**/*.opensearch-real.ts'] },

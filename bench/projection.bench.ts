@@ -23,6 +23,7 @@ import type { ProjectionSink } from '../projections/src/runtime/projection-sink'
 import { PostgresSearchProjector } from '../projections/src/search/postgres-search.projector';
 import { RedisSessionsSink } from '../projections/src/sessions/redis-sessions.sink';
 import { createTestDatabase } from '../test/support/postgres';
+import { testRedisUrl } from '../test/support/redis';
 import { type Figure, printTable, writeResults } from './lib/bench-kit';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -76,9 +77,9 @@ async function seed(store: PostgresEventStore, sealer: SeedSealer): Promise<numb
     batch.push([
       `organization-${organizationId}`,
       [
-        { id: randomUUID(), type: 'OrganizationCreated', data: { organizationId, name: `Org ${written}`, plan: 'free', ownerId: users[0] }, metadata: now() },
+        { id: randomUUID(), type: 'OrganizationCreated', data: { organizationId, name: `Org ${written}`, plan: 'free', ownerId: users[0], createdAt: now().occurredAt }, metadata: now() },
         ...users.map((userId, i) => ({ id: randomUUID(), type: 'MemberJoined', data: { organizationId, userId, role: i === 0 ? 'owner' : 'member', joinedAt: now().occurredAt }, metadata: now() })),
-        { id: randomUUID(), type: 'OrganizationRenamed', data: { organizationId, name: `Renamed ${written}` }, metadata: now() },
+        { id: randomUUID(), type: 'OrganizationRenamed', data: { organizationId, name: `Renamed ${written}`, renamedAt: now().occurredAt }, metadata: now() },
       ],
     ]);
     for (const userId of users.slice(0, 5)) {
@@ -143,7 +144,7 @@ async function measureRebuild(store: PostgresEventStore, decoder: EventDecoder, 
 async function main(): Promise<void> {
   const database = await createTestDatabase('bench');
   const store = new PostgresEventStore({ connectionString: database.url, poolConfig: { max: 16 } });
-  const redis = new Redis('redis://127.0.0.1:6379/7');
+  const redis = new Redis(testRedisUrl(7));
   await redis.flushdb();
   try {
     const master = loadMasterKey({});

@@ -4,14 +4,13 @@ import { PostgresEventStore, type NewEvent } from '../../libs/event-store/src';
 import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';
 import { PostgresProjectionSink, type PostgresProjector } from '../../projections/src/runtime/postgres-sink';
 import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
+import { projectedPlainEvent } from '../../projections/src/runtime/projected-event-decoder';
 import { type EventDecoder, ProjectionRunner } from '../../projections/src/runtime/projection-runner';
 import type { ProjectionSink } from '../../projections/src/runtime/projection-sink';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
-/** Events are stored with plain data here: the decoder has nothing to open. */
-const plainDecoder: EventDecoder = {
-  decode: async (events) => events.map((e) => ({ id: e.id, type: e.type, streamName: e.streamName, revision: e.revision, position: e.position, data: e.data as Record<string, unknown>, metadata: e.metadata })),
-};
+/** Events are stored with plain data here: the decoder has nothing to open, only shapes to check. */
+const plainDecoder: EventDecoder = { decode: async (events) => events.map(projectedPlainEvent) };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const at = () => ({ occurredAt: new Date().toISOString() });
@@ -26,16 +25,16 @@ async function writeHistory(store: PostgresEventStore, organizations: number): P
       await store.appendToStream(`user-${userId}`, [ev('UserRegistered', { userId, email: `${userId}@example.com`, passwordHash: 'enc:v1:x', registeredAt: at().occurredAt })]);
     }
     await store.appendToStream(`organization-${organizationId}`, [
-      ev('OrganizationCreated', { organizationId, name: `Org ${o}`, plan: 'free', ownerId: users[0] }),
+      ev('OrganizationCreated', { organizationId, name: `Org ${o}`, plan: 'free', ownerId: users[0], createdAt: at().occurredAt }),
       ev('MemberJoined', { organizationId, userId: users[0], role: 'owner', joinedAt: at().occurredAt }),
       ...users.slice(1).map((userId) => ev('MemberJoined', { organizationId, userId, role: 'member', joinedAt: at().occurredAt })),
-      ev('MemberRoleChanged', { organizationId, userId: users[1], role: 'admin', previousRole: 'member' }),
-      ev('MemberLeft', { organizationId, userId: users[2] }),
-      ev('OrganizationRenamed', { organizationId, name: `Renamed ${o}` }),
-      ev('PlanChanged', { organizationId, plan: 'pro' }),
+      ev('MemberRoleChanged', { organizationId, userId: users[1], role: 'admin', previousRole: 'member', changedAt: at().occurredAt }),
+      ev('MemberLeft', { organizationId, userId: users[2], leftAt: at().occurredAt }),
+      ev('OrganizationRenamed', { organizationId, name: `Renamed ${o}`, renamedAt: at().occurredAt }),
+      ev('PlanChanged', { organizationId, plan: 'pro', changedAt: at().occurredAt }),
     ]);
     await store.appendToStream(`user-${users[3]}`, [ev('UserLoggedIn', { userId: users[3], sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: at().occurredAt, at: at().occurredAt })]);
-    await store.appendToStream(`user-${users[4]}`, [ev('UserErased', { userId: users[4] })]);
+    await store.appendToStream(`user-${users[4]}`, [ev('UserErased', { userId: users[4], erasedAt: at().occurredAt })]);
   }
 }
 
@@ -155,20 +154,27 @@ describe('read model projection under failure', () => {
     expect(await snapshot(database, 1)).toEqual(await snapshot(database, 2));
   });
 
-  test('an event it cannot apply is parked as a dead letter, and the rest of the batch lands', async () => {
+  test('an event it cannot read or cannot apply is parked as a dead letter, and the rest of the batch lands', async () => {
+    const registered = (userId: string, email: string) => ev('UserRegistered', { userId, email, passwordHash: 'enc:v1:x', registeredAt: at().occurredAt });
     const good = randomUUID();
-    await store.appendToStream(`user-${good}`, [ev('UserRegistered', { userId: good, email: 'good@example.com', registeredAt: at().occurredAt })]);
-    await store.appendToStream(`organization-${randomUUID()}`, [ev('OrganizationCreated', { name: 'No owner given' })]);
+    await store.appendToStream(`user-${good}`, [registered(good, 'good@example.com')]);
+    const organizationId = randomUUID();
+    // Unreadable: the decoder finds no owner; unappliable: the table's id column takes only uuids.
+    await store.appendToStream(`organization-${organizationId}`, [ev('OrganizationCreated', { organizationId, name: 'No owner given', plan: 'free', createdAt: at().occurredAt })]);
+    await store.appendToStream('user-not-a-uuid', [registered('not-a-uuid', 'odd@example.com')]);
     const later = randomUUID();
-    await store.appendToStream(`user-${later}`, [ev('UserRegistered', { userId: later, email: 'later@example.com', registeredAt: at().occurredAt })]);
+    await store.appendToStream(`user-${later}`, [registered(later, 'later@example.com')]);
 
     const runner = new ProjectionRunner(store, plainDecoder, new PostgresProjectionSink(database.pool, new ReadModelProjector(1)));
     await runToEnd(runner, store, database, 'read_model', 1);
     await runner.stop();
     const users = await database.pool.query('SELECT email FROM users_v1 ORDER BY email');
     expect(users.rows.map((r) => r.email)).toEqual(['good@example.com', 'later@example.com']);
-    const parked = await database.pool.query('SELECT event_type, error FROM projection_dead_letters');
-    expect(parked.rows).toEqual([{ event_type: 'OrganizationCreated', error: 'MalformedEventError' }]);
-    expect(runner.current().deadLettered).toBe(1);
+    const parked = await database.pool.query('SELECT event_type, stream_name, error FROM projection_dead_letters ORDER BY position_commit');
+    expect(parked.rows).toEqual([
+      { event_type: 'OrganizationCreated', stream_name: `organization-${organizationId}`, error: 'undecodable: MalformedEventError ownerId' },
+      { event_type: 'UserRegistered', stream_name: 'user-not-a-uuid', error: 'error 22P02' },
+    ]);
+    expect(runner.current().deadLettered).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
+import { eventStream } from '../../projections/src/testing/projected-events';
 import { RedisSessionsSink } from '../../projections/src/sessions/redis-sessions.sink';
 import { SessionReader } from '../../projections/src/sessions/session-reader';
 import { SessionKeys } from '../../projections/src/sessions/session-keys';
@@ -12,18 +13,9 @@ import { testRedisUrl } from '../support/redis';
 const REDIS_URL = testRedisUrl(11);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let position = 0n;
-function event(userId: string, type: string, data: Record<string, unknown>, occurredAt = new Date().toISOString()): ProjectedEvent {
-  position++;
-  return {
-    id: randomUUID(),
-    type,
-    streamName: `user-${userId}`,
-    revision: 0n,
-    position: { commit: position, prepare: position },
-    data: { userId, ...data },
-    metadata: { occurredAt },
-  };
+/** An event of the user's stream as the sessions projection receives it (decoded; the time fields filled in). */
+function event(userId: string, type: string, data: Record<string, unknown>): ProjectedEvent {
+  return eventStream(`user-${userId}`).partial(type, data);
 }
 
 function login(userId: string, { ttlMs = 60_000, at = Date.now() } = {}) {
@@ -163,7 +155,7 @@ describe('sessions projection in Redis', () => {
     await sink.prepare();
     await sink.readCheckpoint();
     const good = login(randomUUID());
-    const bad = event(randomUUID(), 'UserLoggedIn', { sessionId: randomUUID(), tokenHash: 'not-a-hash' });
+    const bad = event(randomUUID(), 'UserLoggedIn', { sessionId: randomUUID(), tokenHash: 'not-a-hash', expiresAt: new Date().toISOString() });
     const result = await sink.applyBatch([bad, good.event], good.event.position);
     expect(result.deadLettered).toBe(1);
     expect(await new SessionReader(redis, 60).validate(good.tokenHash)).toBeDefined();

@@ -1,6 +1,7 @@
 import { personalDataOf, schemaVersionOf, upcast } from '../../domain/src';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../../event-store/src';
 import { type FieldSealer, openEventData, sealEventData, SubjectErasedError } from '../../privacy/src';
+import { checkEventShape, type ShapeCheck } from './event-shapes';
 
 /** A domain event on its way in or out of the store: plain data, personal fields in plaintext. */
 export interface PlainEvent {
@@ -11,6 +12,13 @@ export interface PlainEvent {
 export interface DecodedEvent extends PlainEvent {
   recorded: RecordedEvent;
 }
+
+/**
+ * One event of a batch decoded for a reader that must not stop at a bad one (a projector): the domain event, typed
+ * and its shape checked; an event of a type the domain does not declare; or the reason it could not be read (its
+ * error's class, or the malformed field's name: never a value).
+ */
+export type DecodeOutcome = ShapeCheck & { recorded: RecordedEvent };
 
 /** Metadata every event of one command shares; `occurredAt` is the command's time. */
 export interface CommandMetadata {
@@ -71,19 +79,18 @@ export class EventCodec {
     }));
   }
 
-  /** Like `decode`, but an event that cannot be decoded comes back as its Error, so one bad event spoils nothing. */
-  async decodeEach(events: RecordedEvent[], options: DecodeOptions = {}): Promise<(DecodedEvent | Error)[]> {
-    try {
-      return await this.decode(events, options);
-    } catch {
-      return Promise.all(
-        events.map((event) =>
-          this.decode([event], options).then(
-            ([decoded]) => decoded!,
-            (error: unknown) => (error instanceof Error ? error : new Error('undecodable event')),
-          ),
-        ),
-      );
-    }
+  /**
+   * Like `decode`, then checks each event's shape against the domain's types; an event that cannot be decoded or has
+   * the wrong shape comes back as undecodable in its place, so one bad event spoils nothing.
+   */
+  async decodeEach(events: RecordedEvent[], options: DecodeOptions = {}): Promise<DecodeOutcome[]> {
+    const decoded = await this.decode(events, options).catch(() =>
+      Promise.all(events.map((event) => this.decode([event], options).then(([one]) => one!, (error: unknown) => undecodable(event, error)))),
+    );
+    return decoded.map((event) => ('kind' in event ? event : { ...checkEventShape(event.type, event.data), recorded: event.recorded }));
   }
+}
+
+function undecodable(recorded: RecordedEvent, error: unknown): DecodeOutcome {
+  return { kind: 'undecodable', reason: error instanceof Error ? error.name : 'undecodable event', recorded };
 }

@@ -1,2 +1,3 @@
 export * from './event-codec';
+export * from './event-shapes';
 export * from './snapshot-codec';

@@ -1,26 +1,46 @@
 import type { PoolClient } from 'pg';
+import type { DomainEventType } from '../../../libs/event-codec/src';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { PostgresProjector } from '../runtime/postgres-sink';
 import { createVersionedTables } from '../runtime/versioned-tables';
-import { membershipKey, type MembershipRow, type OrganizationRow, ReadModelFold, type UserRow } from './read-model-fold';
+import { membershipKey, type MembershipRow, membershipsProjection } from './memberships.projection';
+import { type OrganizationRow, organizationsProjection } from './organizations.projection';
 import { ReadModelTables } from './read-model-tables';
+import { foldRows, keysOf, type Rows, type TableProjection } from './table-projection';
+import { type UserRow, usersProjection } from './users.projection';
 
-export { MalformedEventError } from './read-model-fold';
+type TableEventOf<P> = P extends TableProjection<unknown, infer T> ? T : never;
 
-/** timestamptz as ISO-8601 text, so rows round-trip through the fold without Date objects. */
-const iso = (column: string) => `to_json(${column}) #>> '{}' AS ${column}`;
+/** timestamptz as ISO-8601 text, so rows round-trip through the projections without Date objects. */
+const iso = (column: string, as = column) => `to_json(${column}) #>> '{}' AS ${as}`;
+
+/** How one table's rows are read and written: one statement per table and batch. */
+interface TableStatements<Row, T extends DomainEventType> {
+  projection: TableProjection<Row, T>;
+  load(client: PoolClient, keys: string[]): Promise<[string, Row][]>;
+  upsert(client: PoolClient, rows: Row[]): Promise<void>;
+  /** Only memberships lose rows; users and organizations keep theirs (their projections never return no row). */
+  remove?(client: PoolClient, keys: string[]): Promise<void>;
+}
 
 /**
- * The PostgreSQL read model: users, organizations, memberships. A batch is folded in memory (see ReadModelFold) and
- * written with one statement per table; the sink commits it with the checkpoint.
+ * The PostgreSQL read model: users, organizations, memberships, one projection each. A batch touches each table
+ * three times at most: the rows it needs are loaded in one query, the batch is folded onto them in memory, and the
+ * rows that changed are written in one statement (and removed in another); the sink commits them with the checkpoint.
  */
 export class ReadModelProjector implements PostgresProjector {
   readonly name = 'read_model';
   // No subscription filter, so the checkpoint follows all of $all (see RedisSessionsSink.filter).
   readonly tables: ReadModelTables;
+  private readonly users: ReturnType<typeof usersStatements>;
+  private readonly organizations: ReturnType<typeof organizationsStatements>;
+  private readonly memberships: ReturnType<typeof membershipsStatements>;
 
   constructor(readonly version = 1) {
     this.tables = new ReadModelTables(version);
+    this.users = usersStatements(this.tables.users);
+    this.organizations = organizationsStatements(this.tables.organizations);
+    this.memberships = membershipsStatements(this.tables.memberships);
   }
 
   async createTables(client: PoolClient): Promise<void> {
@@ -28,97 +48,99 @@ export class ReadModelProjector implements PostgresProjector {
   }
 
   async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {
-    const fold = new ReadModelFold();
-    const loaded = await this.load(client, fold, events);
-    for (const event of events) fold.apply(event);
-    await this.write(client, fold, loaded);
+    await applyToTable(client, this.users, events);
+    await applyToTable(client, this.organizations, events);
+    await applyToTable(client, this.memberships, events);
   }
+}
 
-  private async load(client: PoolClient, fold: ReadModelFold, events: ProjectedEvent[]): Promise<Map<string, string>> {
-    const { users, organizations, memberships } = this.tables;
-    const keys = ReadModelFold.keysOf(events);
-    const loaded = new Map<string, string>();
-    for (const id of keys.users) fold.users.set(id, undefined);
-    for (const id of keys.organizations) fold.organizations.set(id, undefined);
-    for (const key of keys.memberships) fold.memberships.set(key, undefined);
-    if (keys.users.size > 0) {
+async function applyToTable<Row, T extends DomainEventType>(client: PoolClient, table: TableStatements<Row, T>, events: ProjectedEvent[]): Promise<void> {
+  const keys = [...keysOf(table.projection, events)];
+  if (keys.length === 0) return;
+  const loaded = new Map(await table.load(client, keys));
+  const rows: Rows<Row> = new Map(keys.map((key) => [key, loaded.get(key)]));
+  foldRows(table.projection, rows, events);
+  // A projection hands back the same row when an event changes nothing, so a changed row is a different object.
+  const changed = [...rows].filter(([key, row]) => row !== loaded.get(key));
+  const upserts = changed.flatMap(([, row]) => (row === undefined ? [] : [row]));
+  const removals = changed.flatMap(([key, row]) => (row === undefined ? [key] : []));
+  if (upserts.length > 0) await table.upsert(client, upserts);
+  if (removals.length > 0) await table.remove?.(client, removals);
+}
+
+function usersStatements(table: string): TableStatements<UserRow, TableEventOf<typeof usersProjection>> {
+  const names: (keyof UserRow)[] = ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at'];
+  return {
+    projection: usersProjection,
+    async load(client, ids) {
       const { rows } = await client.query<UserRow>(
-        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')} FROM ${users} WHERE id = ANY ($1::uuid[])`,
-        [[...keys.users]],
+        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')} FROM ${table} WHERE id = ANY ($1::uuid[])`,
+        [ids],
       );
-      for (const row of rows) {
-        fold.users.set(row.id, row);
-        loaded.set(`u:${row.id}`, JSON.stringify(row));
-      }
-    }
-    if (keys.organizations.size > 0) {
-      const { rows } = await client.query<OrganizationRow>(
-        `SELECT id, name, plan, owner_id, member_count, logo_url, payment_processor, payment_method_id, ${iso('created_at')} FROM ${organizations} WHERE id = ANY ($1::uuid[])`,
-        [[...keys.organizations]],
-      );
-      for (const row of rows) {
-        fold.organizations.set(row.id, row);
-        loaded.set(`o:${row.id}`, JSON.stringify(row));
-      }
-    }
-    if (keys.memberships.size > 0) {
-      const pairs = [...keys.memberships].map((key) => key.split('/'));
-      const { rows } = await client.query<MembershipRow>(
-        `SELECT m.org_id, m.user_id, m.role, ${iso('m.joined_at').replace('AS m.joined_at', 'AS joined_at')}
-           FROM ${memberships} m JOIN unnest($1::uuid[], $2::uuid[]) AS k (org_id, user_id) USING (org_id, user_id)`,
-        [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-      );
-      for (const row of rows) {
-        const key = membershipKey(row.org_id, row.user_id);
-        fold.memberships.set(key, row);
-        loaded.set(`m:${key}`, JSON.stringify(row));
-      }
-    }
-    return loaded;
-  }
-
-  private async write(client: PoolClient, fold: ReadModelFold, loaded: Map<string, string>): Promise<void> {
-    const { users, organizations, memberships } = this.tables;
-    const changed = <T>(prefix: string, map: Map<string, T | undefined>) =>
-      [...map].filter(([key, row]) => row !== undefined && loaded.get(`${prefix}:${key}`) !== JSON.stringify(row)).map(([, row]) => row as T);
-
-    const userRows = changed<UserRow>('u', fold.users);
-    if (userRows.length > 0) {
+      return rows.map((row) => [row.id, row]);
+    },
+    async upsert(client, rows) {
       await client.query(
-        `INSERT INTO ${users} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at)
+        `INSERT INTO ${table} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[])
          ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, password_hash = EXCLUDED.password_hash, last_login_at = EXCLUDED.last_login_at,
            avatar_url = EXCLUDED.avatar_url, erased_at = EXCLUDED.erased_at`,
-        columns(userRows, ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at']),
+        columns(rows, names),
       );
-    }
-    const organizationRows = changed<OrganizationRow>('o', fold.organizations);
-    if (organizationRows.length > 0) {
+    },
+  };
+}
+
+function organizationsStatements(table: string): TableStatements<OrganizationRow, TableEventOf<typeof organizationsProjection>> {
+  const names: (keyof OrganizationRow)[] = ['id', 'name', 'plan', 'owner_id', 'member_count', 'logo_url', 'payment_processor', 'payment_method_id', 'created_at'];
+  return {
+    projection: organizationsProjection,
+    async load(client, ids) {
+      const { rows } = await client.query<OrganizationRow>(
+        `SELECT id, name, plan, owner_id, member_count, logo_url, payment_processor, payment_method_id, ${iso('created_at')} FROM ${table} WHERE id = ANY ($1::uuid[])`,
+        [ids],
+      );
+      return rows.map((row) => [row.id, row]);
+    },
+    async upsert(client, rows) {
       await client.query(
-        `INSERT INTO ${organizations} (id, name, plan, owner_id, member_count, logo_url, payment_processor, payment_method_id, created_at)
+        `INSERT INTO ${table} (id, name, plan, owner_id, member_count, logo_url, payment_processor, payment_method_id, created_at)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, plan = EXCLUDED.plan, owner_id = EXCLUDED.owner_id, member_count = EXCLUDED.member_count,
            logo_url = EXCLUDED.logo_url, payment_processor = EXCLUDED.payment_processor, payment_method_id = EXCLUDED.payment_method_id`,
-        columns(organizationRows, ['id', 'name', 'plan', 'owner_id', 'member_count', 'logo_url', 'payment_processor', 'payment_method_id', 'created_at']),
+        columns(rows, names),
       );
-    }
-    const removed = [...fold.memberships].filter(([key, row]) => row === undefined && loaded.has(`m:${key}`)).map(([key]) => key.split('/'));
-    if (removed.length > 0) {
-      await client.query(`DELETE FROM ${memberships} m USING unnest($1::uuid[], $2::uuid[]) AS k (org_id, user_id) WHERE m.org_id = k.org_id AND m.user_id = k.user_id`, [
-        removed.map((pair) => pair[0]),
-        removed.map((pair) => pair[1]),
-      ]);
-    }
-    const membershipRows = changed<MembershipRow>('m', fold.memberships);
-    if (membershipRows.length > 0) {
+    },
+  };
+}
+
+function membershipsStatements(table: string): TableStatements<MembershipRow, TableEventOf<typeof membershipsProjection>> {
+  const pairs = (keys: string[]) => {
+    const split = keys.map((key) => key.split('/'));
+    return [split.map((pair) => pair[0]), split.map((pair) => pair[1])];
+  };
+  return {
+    projection: membershipsProjection,
+    async load(client, keys) {
+      const { rows } = await client.query<MembershipRow>(
+        `SELECT m.org_id, m.user_id, m.role, ${iso('m.joined_at', 'joined_at')}
+           FROM ${table} m JOIN unnest($1::uuid[], $2::uuid[]) AS k (org_id, user_id) USING (org_id, user_id)`,
+        pairs(keys),
+      );
+      return rows.map((row) => [membershipKey(row.org_id, row.user_id), row]);
+    },
+    async upsert(client, rows) {
       await client.query(
-        `INSERT INTO ${memberships} (org_id, user_id, role, joined_at)
+        `INSERT INTO ${table} (org_id, user_id, role, joined_at)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
          ON CONFLICT (org_id, user_id) DO UPDATE SET role = EXCLUDED.role, joined_at = EXCLUDED.joined_at`,
-        columns(membershipRows, ['org_id', 'user_id', 'role', 'joined_at']),
+        columns(rows, ['org_id', 'user_id', 'role', 'joined_at']),
       );
-    }
-  }
+    },
+    async remove(client, keys) {
+      await client.query(`DELETE FROM ${table} m USING unnest($1::uuid[], $2::uuid[]) AS k (org_id, user_id) WHERE m.org_id = k.org_id AND m.user_id = k.user_id`, pairs(keys));
+    },
+  };
 }
 
 /** Rows to column arrays, for `unnest`. */

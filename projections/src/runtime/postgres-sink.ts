@@ -1,8 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../../libs/database/src';
 import type { EventFilter, Position } from '../../../libs/event-store/src';
-import type { ProjectedEvent } from './projected-event';
-import { UNDECODABLE } from './projection-runner';
+import type { ProjectedEvent, UndecodableEvent } from './projected-event';
 import type { ProjectionSink } from './projection-sink';
 import { describeErrorSafely } from './safe-error';
 import type { VersionedTables } from './versioned-tables';
@@ -109,9 +108,9 @@ export class PostgresProjectionSink implements ProjectionSink {
   }
 
   private async applyIsolatingFailures(client: PoolClient, events: ProjectedEvent[]): Promise<number> {
-    const decodable = events.filter((event) => !(UNDECODABLE in event.data));
-    const undecodable = events.filter((event) => UNDECODABLE in event.data);
-    for (const event of undecodable) await this.park(client, event, `undecodable: ${String(event.data[UNDECODABLE])}`);
+    const decodable = events.filter((event) => event.kind !== 'undecodable');
+    const undecodable = events.filter((event): event is UndecodableEvent => event.kind === 'undecodable');
+    for (const event of undecodable) await this.park(client, event, `undecodable: ${event.reason}`);
     if (decodable.length === 0) return undecodable.length;
 
     await client.query('SAVEPOINT whole_batch');

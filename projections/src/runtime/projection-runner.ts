@@ -3,8 +3,11 @@ import type { ProjectedEvent } from './projected-event';
 import type { ProjectionSink } from './projection-sink';
 
 export interface EventDecoder {
-  /** Upcasts and opens personal fields. An event that cannot be decoded comes back as an Error in its place. */
-  decode(events: RecordedEvent[]): Promise<(ProjectedEvent | Error)[]>;
+  /**
+   * Upcasts, opens personal fields and checks shapes. An event that cannot be decoded comes back in its place as
+   * undecodable, which the sink records in its dead letters like any other event it cannot apply.
+   */
+  decode(events: RecordedEvent[]): Promise<ProjectedEvent[]>;
 }
 
 export type ProjectionState = 'starting' | 'catching_up' | 'live' | 'retrying' | 'stopped' | 'standby' | 'paused';
@@ -104,10 +107,7 @@ export class ProjectionRunner {
       filter: this.sink.filter,
       maxBatchSize: this.options.maxBatchSize ?? 500,
       handle: async (batch) => {
-        const decoded = await this.decoder.decode(batch.events);
-        // Undecodable events (a tampered ciphertext, an unknown schema version) are parked by the sink like any
-        // other event it cannot apply: hand them over marked, so the sink records them in its dead letters.
-        const events = decoded.map((event, i) => (event instanceof Error ? markUndecodable(batch.events[i]!, event) : event));
+        const events = await this.decoder.decode(batch.events);
         await this.storing; // the batch before this one is stored first; if that failed, this throws and we retry
         if (this.stopped) throw new RunnerStoppedError(); // stopped meanwhile: leave the batch to the next owner
         const storing = this.store(events, batch.checkpoint);
@@ -171,19 +171,3 @@ class RunnerStoppedError extends Error {
     this.name = 'RunnerStoppedError';
   }
 }
-
-/** An event the decoder could not read, carried to the sink so it lands in the dead letters with the reason. */
-export const UNDECODABLE = '$undecodable';
-
-export function markUndecodable(event: RecordedEvent, error: Error): ProjectedEvent {
-  return {
-    id: event.id,
-    type: event.type,
-    streamName: event.streamName,
-    revision: event.revision,
-    position: event.position,
-    data: { [UNDECODABLE]: error.name },
-    metadata: event.metadata,
-  };
-}
-

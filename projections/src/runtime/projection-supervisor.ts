@@ -2,7 +2,7 @@ import { type EventStore, type Position, type RecordedEvent, StreamDeletedError 
 import type { ProjectedEvent } from './projected-event';
 import type { LeaseConnection } from './projection-lease';
 import type { ProjectionRegistry, RetryRequest } from './projection-registry';
-import { type EventDecoder, markUndecodable, ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from './projection-runner';
+import { type EventDecoder, ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from './projection-runner';
 import type { ProjectionSink } from './projection-sink';
 
 /** A projection as the supervisor runs it: a name, and the sink that stores a given version of it. */
@@ -233,8 +233,7 @@ export class ProjectionSupervisor {
       }
     }
     const recorded = letters.map((letter) => found.get(letter.eventId)).filter((event): event is RecordedEvent => event !== undefined);
-    const decoded = await this.decoder.decode(recorded);
-    return decoded.map((event, i) => (event instanceof Error ? markUndecodable(recorded[i]!, event) : event));
+    return this.decoder.decode(recorded);
   }
 
   private noteBatch(version: number, checkpoint: Position, events: number): void {

@@ -2,9 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { CheckpointMovedError } from '../runtime/postgres-sink';
 import { formatPosition, parsePosition, type EventFilter, type Position } from '../../../libs/event-store/src';
 import type { ProjectedEvent } from '../runtime/projected-event';
-import { UNDECODABLE } from '../runtime/projection-runner';
 import type { ProjectionSink } from '../runtime/projection-sink';
-import { describeErrorSafely } from '../runtime/safe-error';
 import { SearchClusterUnavailableError } from './opensearch-errors';
 import { documentKey, documentsNeedingBase, foldChanges, type DocumentWrite, type StoredDocument } from './document-fold';
 import { checkpointsIndexBody, indexBodies, SearchIndexNames } from './opensearch-indices';
@@ -128,16 +126,12 @@ export class OpenSearchSearchSink implements ProjectionSink {
 
     const changes: { change: SearchChange; event: ProjectedEvent }[] = [];
     for (const event of events) {
-      if (UNDECODABLE in event.data) {
-        park(event, `undecodable: ${String(event.data[UNDECODABLE])}`);
+      if (event.kind === 'undecodable') {
+        park(event, `undecodable: ${event.reason}`);
         continue;
       }
-      try {
-        const change = searchChangeFor(event);
-        if (change) changes.push({ change, event });
-      } catch (error) {
-        park(event, describeErrorSafely(error));
-      }
+      const change = searchChangeFor(event);
+      if (change) changes.push({ change, event });
     }
 
     if (changes.length > 0) {

@@ -4,7 +4,7 @@ import type { PostgresProjector } from '../runtime/postgres-sink';
 import { createVersionedTables } from '../runtime/versioned-tables';
 import { documentKey, documentsNeedingBase, foldChanges, type DocumentWrite, type StoredDocument } from './document-fold';
 import { SearchTables } from './postgres-search-tables';
-import { MalformedSearchEventError, searchChangeFor, type SearchChange } from './search-documents';
+import { type OrganizationFields, searchChangeFor, type SearchChange } from './search-documents';
 
 /** An organization event arrived before the organization's creation: nothing to merge it into. */
 export class OrphanSearchChangeError extends Error {
@@ -17,7 +17,7 @@ export class OrphanSearchChangeError extends Error {
 /**
  * Search in PostgreSQL: the document builder's changes folded per batch and written once per document, only over an
  * older stored version, so replaying events changes nothing. Runs inside PostgresProjectionSink's transaction, which
- * parks whatever this throws for (a malformed event, an orphan change) and commits the checkpoint with the rest.
+ * parks whatever this throws for (an orphan change) and commits the checkpoint with the rest.
  */
 export class PostgresSearchProjector implements PostgresProjector {
   readonly name = 'search';
@@ -35,7 +35,7 @@ export class PostgresSearchProjector implements PostgresProjector {
   async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {
     const changes: { change: SearchChange; event: ProjectedEvent }[] = [];
     for (const event of events) {
-      const change = searchChangeFor(event); // throws MalformedSearchEventError: the sink parks the event
+      const change = searchChangeFor(event);
       if (change) changes.push({ change, event });
     }
     if (changes.length === 0) return;
@@ -73,32 +73,16 @@ export class PostgresSearchProjector implements PostgresProjector {
   }
 
   private async writeOrganizations(client: PoolClient, writes: DocumentWrite[]): Promise<void> {
-    const upserts = writes.filter((w) => w.fields !== undefined);
-    if (upserts.length > 0) {
-      const table = this.tables.organizations;
-      await client.query(
-        `INSERT INTO ${table} AS t (id, version, name, plan)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
-         ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name, plan = EXCLUDED.plan
-         WHERE t.version < EXCLUDED.version`,
-        [
-          upserts.map((w) => w.id),
-          upserts.map((w) => w.version.toString()),
-          upserts.map((w) => requiredField(w, 'name')),
-          upserts.map((w) => requiredField(w, 'plan')),
-        ],
-      );
-    }
-    // No organization event removes an organization today; should one come, its row goes.
-    const removals = writes.filter((w) => w.fields === undefined);
-    if (removals.length > 0) {
-      await client.query(`DELETE FROM ${this.tables.organizations} WHERE id = ANY($1::text[])`, [removals.map((w) => w.id)]);
-    }
+    if (writes.length === 0) return;
+    // No event removes an organization, and its document is whole once folded (a partial change without a stored
+    // document is an orphan, refused above), so every write holds a name and a plan.
+    const documents = writes.map((w) => w.fields as unknown as OrganizationFields);
+    await client.query(
+      `INSERT INTO ${this.tables.organizations} AS t (id, version, name, plan)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name, plan = EXCLUDED.plan
+       WHERE t.version < EXCLUDED.version`,
+      [writes.map((w) => w.id), writes.map((w) => w.version.toString()), documents.map((d) => d.name), documents.map((d) => d.plan)],
+    );
   }
-}
-
-function requiredField(write: DocumentWrite, field: string): string {
-  const value = write.fields?.[field];
-  if (value === undefined) throw new MalformedSearchEventError(write.events.at(-1)?.type ?? 'event', field);
-  return value;
 }

@@ -62,6 +62,11 @@ export class RedisSessionsSink implements ProjectionSink {
     const operations: SessionOperation[] = [];
     let deadLettered = 0;
     for (const event of events) {
+      if (event.kind === 'undecodable') {
+        deadLettered++;
+        await this.options.deadLetters?.record({ projection: this.name, version: this.options.version, event, reason: `undecodable: ${event.reason}` });
+        continue;
+      }
       const operation = sessionOperation(event);
       if (operation === 'invalid') {
         deadLettered++;

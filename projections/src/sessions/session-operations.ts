@@ -19,26 +19,23 @@ const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
 /**
  * What an event does to sessions (a password change or an erasure ends every session of the person): an
- * operation, nothing (undefined), or 'invalid' for an event it cannot read.
+ * operation, nothing (undefined), or 'invalid' for a login it cannot use. The codec checked the event's shape; an
+ * undecodable event is parked by the sink.
  */
 export function sessionOperation(event: ProjectedEvent): SessionOperation | undefined | 'invalid' {
   const userId = userIdOfStream(event.streamName);
-  if (!userId) return undefined;
-  const data = event.data;
+  if (!userId || event.kind !== 'domain') return undefined;
   switch (event.type) {
     case 'UserLoggedIn': {
-      const { sessionId, tokenHash, expiresAt } = data;
-      const loggedInAt = typeof data.at === 'string' ? data.at : event.metadata.occurredAt;
-      if (typeof sessionId !== 'string' || typeof tokenHash !== 'string' || !TOKEN_HASH.test(tokenHash) || typeof expiresAt !== 'string') {
-        return 'invalid';
-      }
+      const { sessionId, tokenHash, expiresAt, at: loggedInAt } = event.data;
+      if (!TOKEN_HASH.test(tokenHash)) return 'invalid';
       const expiresAtMs = Date.parse(expiresAt);
       const loggedInAtMs = Date.parse(loggedInAt);
       if (Number.isNaN(expiresAtMs) || Number.isNaN(loggedInAtMs)) return 'invalid';
       return { kind: 'login', sessionId, userId, tokenHash, expiresAt, expiresAtMs, createdAt: loggedInAt, loggedInAtMs };
     }
     case 'SessionRevoked':
-      return typeof data.sessionId === 'string' ? { kind: 'revoke', sessionId: data.sessionId, userId } : 'invalid';
+      return { kind: 'revoke', sessionId: event.data.sessionId, userId };
     case 'AllSessionsRevoked':
     case 'UserPasswordChanged':
     case 'UserErased':
