@@ -52,7 +52,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     },
   ]);
   const conditions = defaultConditions(overrides);
-  const stats: NodeStats = { slowConsumers: 0 };
+  const stats: NodeStats = { slowConsumers: 0, notLeader: 0 };
   const node = await listenNode(log, conditions, stats, requestedPort ?? 0);
   return {
     port: node.port,
