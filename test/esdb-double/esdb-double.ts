@@ -5,8 +5,12 @@
  * service definitions the client ships, and made to fail the way a real server does: not ready after a start, too
  * busy, write timeouts, the append size limit, slow consumers by server version (`node-conditions.ts`).
  *
+ * A three-node cluster with gossip is in `esdb-cluster.ts`.
+ *
  * Knowingly simpler than a real server: positions are a dense counter (commit = prepare) rather than byte offsets;
- * no authentication, no soft delete, no stream subscriptions, persistent subscriptions or projections.
+ * the append size counts data, metadata and type only; MaxAppendEventSize is not checked; no authentication, no
+ * soft delete, no stream subscriptions, persistent subscriptions or projections; the fell-behind re-read is
+ * modelled, not timed, like the server's (the live buffer overflows only while HTTP/2 refuses more).
  */
 import * as grpc from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
@@ -52,7 +56,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     },
   ]);
   const conditions = defaultConditions(overrides);
-  const stats: NodeStats = { slowConsumers: 0 };
+  const stats: NodeStats = { slowConsumers: 0, notLeader: 0 };
   const node = await listenNode(log, conditions, stats, requestedPort ?? 0);
   return {
     port: node.port,

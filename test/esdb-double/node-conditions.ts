@@ -28,6 +28,8 @@ export interface NodeConditions {
 export interface NodeStats {
   /** Subscriptions whose live buffer overflowed (ended, or fell behind, by version). */
   slowConsumers: number;
+  /** Writes a follower refused with NotLeader. */
+  notLeader: number;
 }
 
 export interface VersionBehaviour {

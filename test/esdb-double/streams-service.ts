@@ -58,7 +58,11 @@ export function streamsService(log: InMemoryLog, conditions: NodeConditions, sta
     return Math.min(remaining, conditions.writeTimeoutMs);
   };
   /** A write on a follower from a client that wants the leader (as every client does for writes by default). */
-  const redirect = (metadata: grpc.Metadata) => (conditions.leader && metadata.get('requires-leader')[0] === 'true' ? conditions.leader : undefined);
+  const redirect = (metadata: grpc.Metadata) => {
+    if (!conditions.leader || metadata.get('requires-leader')[0] !== 'true') return undefined;
+    stats.notLeader++;
+    return conditions.leader;
+  };
 
   return {
     append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) {
@@ -130,7 +134,7 @@ export function streamsService(log: InMemoryLog, conditions: NodeConditions, sta
           const options = request.getOptions();
           if (!options) return; // the rest of an append already answered (too large): ignored, as on the server
           const leader = redirect(call.metadata);
-          if (leader) return call.destroy(notLeaderException(leader));
+          if (leader) return void call.emit('error', notLeaderException(leader)); // the server throws: the whole call ends
           const expected = expectedOf(options, options.hasStreamPosition() ? options.getStreamPosition() : undefined);
           const deadline = options.getDeadline()?.toDate().getTime();
           append = { streamName: streamNameOf(options.getStreamIdentifier()), expected, events: [], timeoutAt: Date.now() + timeoutUntil(deadline), rejected: false };

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, eventTypeFilter, START } from '@eventstore/db-client';
-import { comparePositions, EsdbEventStore, type SubscriptionBatch } from '../../libs/event-store/src';
+import { EsdbEventStore } from '../../libs/event-store/src';
 import { startEsdbDouble } from '../esdb-double/esdb-double';
 import type { ServerVersion } from '../esdb-double/node-conditions';
 import { newEvent } from './conformance';
+import { slowHandlerUnderConcurrentAppends } from './esdb.slow-consumer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const versions: ServerVersion[] = ['22.10', '23.10', '24.10'];
@@ -19,44 +20,10 @@ describe.each(versions)('EventStoreDB adapter on a %s server', (version) => {
 
   test('a slow handler (20 ms a batch) under 5,000 concurrent appends sees every event once, in order, with no error', async () => {
     const server = await startEsdbDouble({ version });
-    const writers = Array.from({ length: 8 }, () => new EsdbEventStore(server.connectionString));
-    const reader = new EsdbEventStore(server.connectionString);
     try {
-      await writers[0]!.appendToStream(`thing-${randomUUID()}`, [newEvent('Before')]);
-      const batches: SubscriptionBatch[] = [];
-      const errors: Error[] = [];
-      const subscription = reader.subscribeToAll({
-        maxBatchSize: 50,
-        handle: async (batch) => {
-          batches.push(batch);
-          await sleep(20);
-        },
-        onError: (error) => errors.push(error),
-      });
-      await subscription.caughtUp;
-      expect(batches.flatMap((batch) => batch.events.map((event) => event.type))).toEqual(['Before']);
-
-      const total = 5_000;
-      const appended = await Promise.all(
-        Array.from({ length: total }, async (_, i) => {
-          const event = newEvent('Concurrent', { i });
-          await writers[i % writers.length]!.appendToStream(`thing-${randomUUID()}`, [event]);
-          return event.id;
-        }),
-      );
-      const delivered = () => batches.flatMap((batch) => batch.events).filter((event) => event.type === 'Concurrent');
-      for (let i = 0; i < 1_200 && delivered().length < total; i++) await sleep(100);
-      await sleep(300); // anything delivered twice would arrive now
-
-      const events = delivered();
-      expect(server.stats.slowConsumers).toBeGreaterThan(0); // the server did find this consumer too slow
-      expect(errors).toEqual([]);
-      expect(events).toHaveLength(total);
-      expect(new Set(events.map((event) => event.id))).toEqual(new Set(appended));
-      for (let i = 1; i < events.length; i++) expect(comparePositions(events[i - 1]!.position, events[i]!.position)).toBeLessThan(0);
-      await subscription.stop();
+      await slowHandlerUnderConcurrentAppends(() => new EsdbEventStore(server.connectionString));
+      expect(server.stats.slowConsumers).toBeGreaterThan(0); // the server did find the consumer too slow
     } finally {
-      await Promise.all([...writers, reader].map((store) => store.close()));
       await server.stop();
     }
   });

@@ -42,8 +42,8 @@ export function isConnectionError(error: unknown): boolean {
   return error instanceof Error && /UNAVAILABLE|ECONNREFUSED|ECONNRESET|EPIPE|No connection established|RST_STREAM|Connection dropped/i.test(error.message);
 }
 
-/** The server's NotHandled reasons, as BatchAppend words them. */
-const NOT_HANDLED = /Server Is (Not Ready|Busy|Too Busy)/;
+/** The server's NotHandled reasons, as BatchAppend words them (and a follower in an election, which knows no leader). */
+const NOT_HANDLED = /Server Is (Not Ready|Busy|Too Busy)|No leader info available/;
 
 /**
  * A short reason for logs and error messages. Only the client's error kind and the server's fixed wording: never

@@ -35,7 +35,10 @@ export class EsdbEventStore implements EventStore {
 
   async appendToStream(streamName: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
-    const append = () => this.client.appendToStream(streamName, events.map(toEventData), { expectedRevision: toClientExpectedRevision(expected) });
+    // requiresLeader: a follower answers NotLeader with the leader's address, which the client reconnects to (without
+    // it, a follower forwards the write and the client stays on a node that may lag behind in reads).
+    const append = () =>
+      this.client.appendToStream(streamName, events.map(toEventData), { expectedRevision: toClientExpectedRevision(expected), requiresLeader: true });
     try {
       // A follower refuses a write before doing anything, and the client has reconnected to the leader it named:
       // trying once more there is safe and spares the caller a failure for a leader change.
@@ -131,7 +134,7 @@ export class EsdbEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     try {
       // The client's typing leaves stream_exists out of tombstone options, but its code sends it (6.2.1).
-      await this.client.tombstoneStream(streamName, { expectedRevision: toClientExpectedRevision(expected) as never });
+      await this.client.tombstoneStream(streamName, { expectedRevision: toClientExpectedRevision(expected) as never, requiresLeader: true });
     } catch (error) {
       throw mapEsdbError(error, streamName, expected);
     }
