@@ -19,11 +19,16 @@ async function main(): Promise<void> {
   pool.on('error', () => undefined);
   const redis = new Redis(config.redisUrl);
   const eventStore = openEventStore(config, pool);
+  // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
+  const keys = new DataKeyStore(pool, masterKey);
+  await keys.listenForDestroyedKeys();
+  const codec = new EventCodec(new FieldSealer(keys));
   const host = new ProjectionsHost({
     pool,
     redis,
     eventStore,
-    decoder: new ProjectedEventDecoder(new EventCodec(new FieldSealer(new DataKeyStore(pool, masterKey)))),
+    decoder: new ProjectedEventDecoder(codec),
+    codec,
     sessionIdleSeconds: config.sessionIdleSeconds,
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     await host.stop();
+    await keys.close();
     await eventStore.close();
     await pool.end();
     redis.disconnect();

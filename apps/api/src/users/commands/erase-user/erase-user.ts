@@ -2,11 +2,11 @@ import { Controller, Delete, HttpCode, Inject, Param, ParseUUIDPipe, Req, Res, U
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { DomainError, organizationDecider, userDecider } from '../../../../../../libs/domain/src';
+import { DomainError, organizationDecider, userDecider, type UserEvent, type UserState } from '../../../../../../libs/domain/src';
 import { formatPosition } from '../../../../../../libs/event-store/src';
-import { DataKeyStore } from '../../../../../../libs/privacy/src';
+import { DataKeyStore, ERASED, ERASED_VALUE } from '../../../../../../libs/privacy/src';
 import { RequiresScope } from '../../../auth/requires-scope.decorator';
-import { AggregateStore } from '../../../commands/aggregate-store';
+import { AggregateStore, type CommandContext } from '../../../commands/aggregate-store';
 import { CommandEnvelope } from '../../../commands/command-context';
 import { withPosition } from '../../../commands/command-response';
 import { Ctx, type RequestContext } from '../../../http/request-context';
@@ -17,7 +17,6 @@ import { UploadRecords } from '../../../files/upload-records';
 import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
-import { UserLookup } from '../../user-lookup';
 import { organizationStream, userStream } from '../../../../../../libs/streams/src';
 
 export class EraseUserCommand {
@@ -27,17 +26,29 @@ export class EraseUserCommand {
   ) {}
 }
 
+/** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
+export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/** The user's decider, blind to `UserErased`: the person as they were just before erasure (their address, to release). */
+const userBeforeErasure = { ...userDecider, fold: (state: UserState, events: readonly UserEvent[]) => userDecider.fold(state, events.filter((event) => event.type !== 'UserErased')) };
+
 /**
- * The right to be forgotten: memberships end, `UserErased` is appended (which ends the sessions and empties the
- * read model's and search's copies), the address is released, and the person's data key is destroyed, so their
- * sealed fields in every event become unreadable for good. Every step is idempotent, so a repeat finishes a run that
- * died half-way.
+ * The right to be forgotten, as a process that always completes: memberships end, `UserErased` is appended (which
+ * ends the sessions and empties the read model's and search's copies), the address is released, the person's data
+ * key is destroyed (their sealed fields in every event become unreadable for good), their stored responses and
+ * uploads go. Every step is idempotent, and `UserErased` is the point of no return: a repeat (same key or a new one)
+ * of an erasure that died after it does not answer 404 but finishes the steps left. Memberships added inside the
+ * read model's lag, or by a command racing this one, are removed by the erased-members reaction
+ * (projections/src/erasure), which reads the event log itself.
  */
 @CommandHandler(EraseUserCommand)
 export class EraseUserHandler implements ICommandHandler<EraseUserCommand> {
+  /** Called after each step: the fault tests stop the process there, as a crash would. */
+  afterStep: ((step: ErasureStep) => Promise<void>) | undefined;
+
   constructor(
     private readonly aggregates: AggregateStore,
-    private readonly users: UserLookup,
     private readonly reservations: EmailReservations,
     private readonly keys: DataKeyStore,
     private readonly idempotency: IdempotencyStore,
@@ -47,12 +58,42 @@ export class EraseUserHandler implements ICommandHandler<EraseUserCommand> {
   ) {}
 
   async execute({ userId, envelope }: EraseUserCommand): Promise<string | undefined> {
-    const user = await this.users.state(userId);
-    if (user.status !== 'active') throw new DomainError('user_not_found', 'No such user.');
+    const stream = userStream(userId);
+    const { state, recorded } = await this.aggregates.load(stream, userDecider);
+    if (state.status === 'none') throw new DomainError('user_not_found', 'No such user.');
     // Steps after this one seal nothing with the person's key (it is about to go): the client IP is the actor's.
     const context = envelope.forAggregates();
+    let position = recorded.at(-1)?.position;
+    if (state.status === 'active') {
+      await this.step('leave_organizations', () => this.leaveOrganizations(userId, envelope.now, context));
+      await this.step('append_user_erased', async () => {
+        const outcome = await this.aggregates.execute(stream, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: envelope.now } }, context);
+        position = outcome.position ?? position;
+      });
+    }
+    // Erased from here on: what is left is undone only by finishing it.
+    await this.step('release_email', () => this.releaseEmail(userId, envelope, context));
+    await this.step('destroy_data_key', () => this.keys.destroy(userId));
+    await this.step('forget_responses', async () => void (await this.idempotency.forgetSubject(userId)));
+    await this.step('delete_uploads', async () => {
+      // Every avatar they ever uploaded, confirmed or not.
+      const objectKeys = await this.uploads.keysOf(userId, 'user_avatar');
+      for (const objectKey of objectKeys) await this.storage.delete(objectKey);
+      await this.uploads.forget(objectKeys);
+    });
+    return position && formatPosition(position);
+  }
 
-    // The organizations the person belongs to, from the read model; each is then checked on its own stream.
+  private async step(step: ErasureStep, work: () => Promise<void>): Promise<void> {
+    await work();
+    await this.afterStep?.(step);
+  }
+
+  /**
+   * The organizations the person belongs to, from the read model; each is then checked on its own stream. The read
+   * model may lag, so this is the fast path only; the erased-members reaction removes what it missed.
+   */
+  private async leaveOrganizations(userId: string, now: string, context: CommandContext): Promise<void> {
     const { rows } = await this.pool.query<{ org_id: string }>('SELECT org_id FROM memberships WHERE user_id = $1', [userId]);
     const organizations = [];
     for (const { org_id: organizationId } of rows) {
@@ -63,22 +104,18 @@ export class EraseUserHandler implements ICommandHandler<EraseUserCommand> {
       organizations.push(organizationId);
     }
     for (const organizationId of organizations) {
-      await this.aggregates.execute(organizationStream(organizationId), organizationDecider, { type: 'RemoveErasedMember', data: { userId, now: envelope.now } }, context);
+      await this.aggregates.execute(organizationStream(organizationId), organizationDecider, { type: 'RemoveErasedMember', data: { userId, now } }, context);
     }
-    const outcome = await this.aggregates.execute(
-      userStream(userId),
-      userDecider,
-      { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: envelope.now } },
-      context,
-    );
-    await this.reservations.release(user.email, userId, 'erased', envelope, context);
-    await this.keys.destroy(userId);
-    await this.idempotency.forgetSubject(userId);
-    // Their uploads go too: every avatar they ever uploaded, confirmed or not.
-    const objectKeys = await this.uploads.keysOf(userId, 'user_avatar');
-    for (const objectKey of objectKeys) await this.storage.delete(objectKey);
-    await this.uploads.forget(objectKeys);
-    return outcome.position && formatPosition(outcome.position);
+  }
+
+  /**
+   * Gives the address back. It is read from the events before `UserErased`, so a repeat still finds it; once the data
+   * key is destroyed it cannot be read, but then this step was done (it comes first).
+   */
+  private async releaseEmail(userId: string, envelope: CommandEnvelope, context: CommandContext): Promise<void> {
+    if ((await this.keys.existingKey(userId)) === ERASED) return;
+    const { state } = await this.aggregates.load(userStream(userId), userBeforeErasure);
+    if (state.status === 'active' && state.email !== ERASED_VALUE) await this.reservations.release(state.email, userId, 'erased', envelope, context);
   }
 }
 
