@@ -7,6 +7,9 @@ import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../li
 import { ProjectionsHost } from './projections-host';
 import { ProjectedEventDecoder } from './runtime/projected-event-decoder';
 
+/** How long the projectors get to finish their batch and release their leases on SIGTERM. */
+const SHUTDOWN_TIMEOUT_MS = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) || 10_000;
+
 /**
  * The projectors as a process of their own (production runs the API with RUN_PROJECTORS=false and this beside it).
  */
@@ -18,6 +21,9 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections' });
   pool.on('error', () => undefined);
   const redis = new Redis(config.redisUrl);
+  // Structured logs only: without a listener ioredis prints raw lines to stderr while Redis is down (the sessions
+  // projection's failed batches are logged, and retried, by the runner).
+  redis.on('error', () => undefined);
   const eventStore = openEventStore(config, pool);
   // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
   const keys = new DataKeyStore(pool, masterKey);
@@ -41,16 +47,32 @@ async function main(): Promise<void> {
     'projections started: leading ones have caught up; the others wait for their lease',
   );
 
-  const shutdown = async () => {
-    await host.stop();
-    await keys.close();
-    await eventStore.close();
-    await pool.end();
-    redis.disconnect();
-    process.exit(0);
+  // One shutdown path: each projector finishes its batch and releases its lease (another process takes over within
+  // a tick), then the connections close. A second signal does not start a second stop; a stop that hangs is cut off.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'stopping projections');
+    setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'projections did not stop in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    void (async () => {
+      await host.stop();
+      await keys.close();
+      await eventStore.close();
+      await pool.end();
+      redis.disconnect();
+      logger.info('projections stopped');
+      process.exit(0);
+    })().catch((error: unknown) => {
+      logger.error({ error: error instanceof Error ? error.name : 'error' }, 'projections failed to stop cleanly');
+      process.exit(1);
+    });
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

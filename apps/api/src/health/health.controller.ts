@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/requires-scope.decorator';
+import { lifecycle } from './draining';
 import { NotReadyError } from './projections-readiness';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
@@ -18,6 +19,10 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (lifecycle.draining) {
+      void reply.status(503);
+      return { status: 'draining', checks: {} };
+    }
     const results = await Promise.all(
       this.checks.map(async (check) => {
         try {

@@ -51,7 +51,13 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         {
           provide: REDIS,
-          useFactory: () => new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+          useFactory: () => {
+            const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+            // Without a listener ioredis prints raw "[ioredis] Unhandled error event" lines to stderr during an outage;
+            // the outage shows as 503s and in readiness instead.
+            redis.on('error', () => undefined);
+            return redis;
+          },
         },
         { provide: EVENT_STORE, useFactory: (pool: Pool) => openEventStore(config, pool), inject: [PG_POOL] },
         { provide: READ_MODEL_DB, useFactory: () => createSlonikPool(config.databaseUrl, { maximumPoolSize: 10 }) },
