@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig, openEventStore } from '../../libs/config/src';
-import { migrate } from '../../libs/database/src';
+import { boundedSessionOptions, migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
 import { ProjectionsHost } from './projections-host';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'projections' });
   const masterKey = loadMasterKey({ ...(config.production ? { NODE_ENV: 'production' } : {}), ...(config.masterKey ? { MASTER_KEY: config.masterKey } : {}) });
   await migrate(config.databaseUrl);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections' });
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections', options: boundedSessionOptions() });
   pool.on('error', () => undefined);
   const redis = new Redis(config.redisUrl);
   // Structured logs only: without a listener ioredis prints raw lines to stderr while Redis is down (the sessions

@@ -7,6 +7,7 @@ import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check
 import { loadMasterKey } from '../../../../libs/privacy/src';
 import { writeSideProviders } from './write-side.providers';
 import { projectionsReadiness } from '../health/projections-readiness';
+import { boundedSessionOptions, SHORT_STATEMENT_TIMEOUT_MS } from '../../../../libs/database/src';
 import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
 import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, OBJECT_STORAGE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
 import { createObjectStorage } from '../files/object-storage.factory';
@@ -36,7 +37,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         {
           provide: PG_POOL,
           useFactory: () => {
-            const pool = new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api' });
+            const pool = new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api', options: boundedSessionOptions() });
             pool.on('error', () => undefined); // an idle client's broken connection; the next query reconnects
             return pool;
           },
@@ -44,7 +45,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         {
           provide: IDEMPOTENCY_POOL,
           useFactory: () => {
-            const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-api-idempotency', options: '-c synchronous_commit=off' });
+            const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-api-idempotency', options: `-c synchronous_commit=off ${boundedSessionOptions({ statementTimeoutMs: SHORT_STATEMENT_TIMEOUT_MS })}` });
             pool.on('error', () => undefined);
             return pool;
           },
