@@ -3,6 +3,7 @@ import { PG_POOL } from '../../apps/api/src/infrastructure/tokens';
 import { createTestApp, type TestApp } from '../support/app';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import { readinessWithin } from './fault-checks';
 
 const HOLD_LIMIT_SECONDS = 2;
 
@@ -20,10 +21,8 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     process.env.VISIBILITY_HOLD_LIMIT_SECONDS = String(HOLD_LIMIT_SECONDS);
     postgres = await startPrivatePostgres();
     redis = await startPrivateRedis();
-    const url = await postgres.createDatabase('accounts');
     await postgres.createDatabase('elsewhere');
-    const pool = new Pool({ connectionString: url, max: 4 });
-    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: { url, name: 'accounts', pool, drop: async () => void (await pool.end()) } });
+    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: await postgres.createTestDatabase('accounts') });
   });
   const opened: Client[] = [];
   afterEach(async () => {
@@ -32,19 +31,10 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
   afterAll(async () => {
     delete process.env.VISIBILITY_HOLD_LIMIT_SECONDS;
     await t?.close();
-    await t?.database.pool.end().catch(() => undefined);
+    await t?.database.pool.end().catch(() => undefined); // createTestApp leaves a given database to its maker
     await redis?.destroy();
     await postgres?.destroy();
   });
-
-  async function readyWithin(ms: number) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const response = await t.request('GET', '/health/ready', { key: null });
-      if (response.status === 200 || Date.now() > deadline) return response;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 
   async function openForeignTransaction(user = 'root'): Promise<{ client: Client; pid: number }> {
     const client = new Client({ connectionString: postgres.url('elsewhere').replace('root@', `${user}@`) });
@@ -57,7 +47,7 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
   }
 
   test('the hidden events, the hold and its holder show in ops, metrics and readiness; all clears when it ends', async () => {
-    expect((await readyWithin(20_000)).status).toBe(200); // once the projectors hold their leases
+    expect((await readinessWithin(t, 200, 20_000)).status).toBe(200); // once the projectors hold their leases
     const { client, pid } = await openForeignTransaction();
     opened.push(client);
     const registered = await t.request('POST', '/v1/users', { body: { email: 'held.back@example.com', password: 'correct horse battery' } });
@@ -85,7 +75,7 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     const consistent = { 'x-consistent-with': String(registered.headers['x-event-position']) };
     expect((await t.request('GET', `/v1/users/${registered.body.id}`, { headers: consistent })).status).toBe(200);
     expect((await t.request('GET', '/v1/ops/projections')).body.eventVisibility).toEqual({ invisibleEvents: 0, heldSeconds: 0, holder: null });
-    expect((await readyWithin(5_000)).status).toBe(200);
+    expect((await readinessWithin(t, 200, 5_000)).status).toBe(200);
   });
 
   test("a role limit ends another tenant's idle transaction by itself: the horizon moves again without anyone acting", async () => {

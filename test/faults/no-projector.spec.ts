@@ -1,6 +1,7 @@
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import { readinessWithin } from './fault-checks';
 
 /**
  * Readiness knows whether anyone runs the projections (their lease's heartbeat), not only their lag: an API whose
@@ -23,21 +24,12 @@ describe('fault: no projector running', () => {
     await dropTemplate();
   });
 
-  async function readyWithin(ms: number, status: number) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const response = await api.request('GET', '/health/ready', { key: null });
-      if (response.status === status || Date.now() > deadline) return response;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
   test('ready while another process runs every projection; 503 naming them once it is gone; ready again when one is back', async () => {
-    expect((await readyWithin(30_000, 200)).status).toBe(200);
+    expect((await readinessWithin(api, 200, 30_000)).status).toBe(200);
 
     await projectors!.app.close(); // the projector process stops (its leases go with it)
     const stopped = Date.now();
-    const unready = await readyWithin(30_000, 503);
+    const unready = await readinessWithin(api, 503, 30_000);
     expect(unready.status).toBe(503);
     expect(unready.body.checks.projections).toEqual({ status: 'down', reason: 'ProjectionsNotRunning', notRunning: ['read_model', 'sessions', 'search', 'erasure'] });
     const noticedAfter = Date.now() - stopped;
@@ -45,7 +37,7 @@ describe('fault: no projector running', () => {
     // Another projector process takes over: ready again.
     const replacement = await createTestApp({ redisDb: 0, redisUrl: redis.url, shareDatabaseWith: api });
     try {
-      expect((await readyWithin(30_000, 200)).status).toBe(200);
+      expect((await readinessWithin(api, 200, 30_000)).status).toBe(200);
     } finally {
       await replacement.close();
     }
