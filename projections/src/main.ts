@@ -1,11 +1,14 @@
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { loadConfig, openEventStore } from '../../libs/config/src';
-import { migrate } from '../../libs/database/src';
+import { boundedSessionOptions, migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
 import { ProjectionsHost } from './projections-host';
 import { ProjectedEventDecoder } from './runtime/projected-event-decoder';
+
+/** How long the projectors get to finish their batch and release their leases on SIGTERM. */
+const SHUTDOWN_TIMEOUT_MS = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) || 10_000;
 
 /**
  * The projectors as a process of their own (production runs the API with RUN_PROJECTORS=false and this beside it).
@@ -15,15 +18,23 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'projections' });
   const masterKey = loadMasterKey({ ...(config.production ? { NODE_ENV: 'production' } : {}), ...(config.masterKey ? { MASTER_KEY: config.masterKey } : {}) });
   await migrate(config.databaseUrl);
-  const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections' });
+  const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections', options: boundedSessionOptions() });
   pool.on('error', () => undefined);
   const redis = new Redis(config.redisUrl);
+  // Structured logs only: without a listener ioredis prints raw lines to stderr while Redis is down (the sessions
+  // projection's failed batches are logged, and retried, by the runner).
+  redis.on('error', () => undefined);
   const eventStore = openEventStore(config, pool);
+  // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
+  const keys = new DataKeyStore(pool, masterKey);
+  await keys.listenForDestroyedKeys();
+  const codec = new EventCodec(new FieldSealer(keys));
   const host = new ProjectionsHost({
     pool,
     redis,
     eventStore,
-    decoder: new ProjectedEventDecoder(new EventCodec(new FieldSealer(new DataKeyStore(pool, masterKey)))),
+    decoder: new ProjectedEventDecoder(codec),
+    codec,
     sessionIdleSeconds: config.sessionIdleSeconds,
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),
@@ -36,15 +47,32 @@ async function main(): Promise<void> {
     'projections started: leading ones have caught up; the others wait for their lease',
   );
 
-  const shutdown = async () => {
-    await host.stop();
-    await eventStore.close();
-    await pool.end();
-    redis.disconnect();
-    process.exit(0);
+  // One shutdown path: each projector finishes its batch and releases its lease (another process takes over within
+  // a tick), then the connections close. A second signal does not start a second stop; a stop that hangs is cut off.
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'stopping projections');
+    setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'projections did not stop in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    void (async () => {
+      await host.stop();
+      await keys.close();
+      await eventStore.close();
+      await pool.end();
+      redis.disconnect();
+      logger.info('projections stopped');
+      process.exit(0);
+    })().catch((error: unknown) => {
+      logger.error({ error: error instanceof Error ? error.name : 'error' }, 'projections failed to stop cleanly');
+      process.exit(1);
+    });
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { EventCodec } from '../../libs/event-codec/src';
 import type { EventStore } from '../../libs/event-store/src';
+import { ErasedMemberRemover } from './erasure/erased-member-remover';
+import { ErasedMembersReaction } from './erasure/erased-members.reaction';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
@@ -17,6 +20,8 @@ export interface ProjectionsHostConfig {
   redis: Redis;
   eventStore: EventStore;
   decoder: EventDecoder;
+  /** For the reactions that append to streams (the erased-members reaction). */
+  codec: EventCodec;
   sessionIdleSeconds: number;
   openSearchUrl?: string;
   /** Who this process is in `projections status`; `host:pid` by default. */
@@ -28,7 +33,7 @@ export interface ProjectionsHostConfig {
 }
 
 /**
- * Runs the service's three projections — read model, sessions, search — in this process, each under a supervisor
+ * Runs the service's projections — read model, sessions, search, and the erased-members reaction — in this process, each under a supervisor
  * that holds its lease: however many processes host them, each projection runs in exactly one, and another takes
  * over within a tick when that one dies. `npm start` hosts them in the API process; production runs
  * `projections/src/main.ts` apart, as many as wanted.
@@ -55,6 +60,7 @@ export class ProjectionsHost {
             .catch((error: unknown) => config.onError?.('search', error)),
       },
     });
+    const remover = new ErasedMemberRemover(config.eventStore, config.codec);
     const definitions: ProjectionDefinition[] = [
       { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version)) },
       {
@@ -63,6 +69,7 @@ export class ProjectionsHost {
         sinkFor: (version) => new RedisSessionsSink(redis, { version, idleSeconds: config.sessionIdleSeconds, deadLetters }),
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
+      { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
     ];
     const options: SupervisorOptions = {
       holder: config.holder ?? `${hostname()}:${process.pid}`,

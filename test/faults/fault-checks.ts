@@ -33,3 +33,13 @@ export async function settle(t: TestApp, expectedUsers: number, timeoutMs = 60_0
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Polls readiness until it answers `status` (or the time is up), and returns the last answer. */
+export async function readinessWithin(t: TestApp, status: number, ms: number): Promise<TestResponse> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const response = await t.request('GET', '/health/ready', { key: null });
+    if (response.status === status || Date.now() > deadline) return response;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

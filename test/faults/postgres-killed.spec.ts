@@ -1,4 +1,3 @@
-import { Pool } from 'pg';
 import { createTestApp, TEST_CLIENT_IP, type TestApp, type TestResponse } from '../support/app';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
@@ -22,14 +21,11 @@ describe('fault: PostgreSQL killed during registrations', () => {
   beforeAll(async () => {
     postgres = await startPrivatePostgres();
     redis = await startPrivateRedis();
-    const url = await postgres.createDatabase('faults');
-    const pool = new Pool({ connectionString: url, max: 4 });
-    pool.on('error', () => undefined);
-    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: { url, name: 'faults', pool, drop: async () => void (await pool.end()) }, captureLogs: true });
+    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: await postgres.createTestDatabase('faults'), captureLogs: true });
   });
   afterAll(async () => {
     await t?.close();
-    await t?.database.pool.end().catch(() => undefined);
+    await t?.database.pool.end().catch(() => undefined); // createTestApp leaves a given database to its maker
     await redis?.destroy();
     await postgres?.destroy();
   });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
+import { PROJECTION_NAMES } from '../../projections/src/ops/projection-operations';
 import type { EventStore, NewEvent } from '../../libs/event-store/src';
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 import { readModelRows, withFreshReadModel } from '../support/fresh-build';
@@ -56,7 +57,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
   async function caughtUp(): Promise<void> {
     for (let i = 0; i < 1_200; i++) {
       const items = (await t.request('GET', '/v1/ops/projections')).body.items as { lagEvents: number }[];
-      if (items.length === 3 && items.every((item) => item.lagEvents === 0)) return;
+      if (items.length === PROJECTION_NAMES.length && items.every((item) => item.lagEvents === 0)) return;
       await sleep(100);
     }
     throw new Error('the projections did not catch up');
@@ -253,7 +254,7 @@ describe('two projector processes', () => {
     const started = Date.now();
     while (Date.now() - started < timeoutMs) {
       const held = await holders();
-      if (held.size === 3 && [...held.values()].every((holder) => holder.endsWith(`:${pid}`))) return Date.now() - started;
+      if (held.size === PROJECTION_NAMES.length && [...held.values()].every((holder) => holder.endsWith(`:${pid}`))) return Date.now() - started;
       await sleep(50);
     }
     throw new Error(`process ${pid} did not hold every projection within ${timeoutMs} ms: ${JSON.stringify([...(await holders())])}`);
@@ -266,7 +267,7 @@ describe('two projector processes', () => {
     const secondLog: string[] = [];
     second.stdout!.on('data', (chunk: Buffer) => secondLog.push(chunk.toString()));
     for (let i = 0; i < 600 && !secondLog.join('').includes('projections started'); i++) await sleep(100);
-    expect(secondLog.join('')).toContain('"standby":["read_model","sessions","search"]');
+    expect(secondLog.join('')).toContain(`"standby":${JSON.stringify(PROJECTION_NAMES)}`);
 
     const password = 'correct horse battery';
     const people = await Promise.all(

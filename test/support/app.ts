@@ -42,10 +42,12 @@ export const TEST_CLIENT_IP = '203.0.113.77';
  * Two apps on one database (and, with EventStoreDB, one server): two processes of the service as far as the stores can
  * tell, sharing nothing in memory. They share the Redis database too.
  */
-export async function createTwoProcesses(options: { redisDb: number; eventStore: 'postgres' | 'esdb' }): Promise<[TestApp, TestApp]> {
-  const first = await createTestApp({ redisDb: options.redisDb, eventStore: options.eventStore });
+export async function createTwoProcesses(options: { redisDb: number; eventStore: 'postgres' | 'esdb'; redisUrl?: string }): Promise<[TestApp, TestApp]> {
+  const redis = options.redisUrl ? { redisUrl: options.redisUrl } : {};
+  const first = await createTestApp({ redisDb: options.redisDb, eventStore: options.eventStore, ...redis });
   const second = await createTestApp({
     redisDb: options.redisDb,
+    ...redis,
     shareDatabaseWith: first,
     eventStore: 'postgres',
     env: options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {},

@@ -3,7 +3,8 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import type { TestDatabase } from './postgres';
 import { freeTcpPort } from './free-port';
 
 const run = promisify(execFile);
@@ -19,6 +20,8 @@ export interface PrivatePostgres {
   /** A URL to a database of this cluster (superuser `root`, trust auth). */
   url(database?: string): string;
   createDatabase(name: string): Promise<string>;
+  /** A new database on this cluster, as the app helpers take it (`createTestApp({ database })`). */
+  createTestDatabase(name: string): Promise<TestDatabase>;
   /** kill -9 of the postmaster and every backend: a crash, as the OOM killer or a lost host would cause. */
   kill(): Promise<void>;
   /** Starts the cluster again (crash recovery runs first) and waits until it accepts connections. */
@@ -88,18 +91,25 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
+  const createDatabase = async (name: string) => {
+    const client = new Client({ connectionString: url() });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await client.end();
+    }
+    return url(name);
+  };
   return {
     port,
     url,
-    async createDatabase(name) {
-      const client = new Client({ connectionString: url() });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return url(name);
+    createDatabase,
+    async createTestDatabase(name) {
+      const databaseUrl = await createDatabase(name);
+      const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+      pool.on('error', () => undefined); // idle connections die with the cluster when a test kills it
+      return { url: databaseUrl, name, pool, drop: async () => void (await pool.end().catch(() => undefined)) };
     },
     kill,
     start,

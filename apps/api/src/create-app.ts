@@ -45,7 +45,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
   app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts owns the signals and the one shutdown path (drain, then close).
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

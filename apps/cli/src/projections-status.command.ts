@@ -1,5 +1,6 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
+import type { EventVisibility } from '../../../projections/src/ops/visibility-horizon';
 import { openCliInfrastructure } from './cli-infrastructure';
 import { reportingErrors } from './cli-errors';
 
@@ -13,8 +14,8 @@ export class ProjectionsStatusCommand extends CommandRunner {
   private async execute(options: { json?: boolean }): Promise<void> {
     const infrastructure = openCliInfrastructure();
     try {
-      const reports = await infrastructure.status.report();
-      process.stdout.write(options.json ? `${JSON.stringify(reports, null, 2)}\n` : formatTable(reports));
+      const [reports, visibility] = await Promise.all([infrastructure.status.report(), infrastructure.status.visibility()]);
+      process.stdout.write(options.json ? `${JSON.stringify(reports, null, 2)}\n` : formatTable(reports) + formatVisibility(visibility));
     } finally {
       await infrastructure.close();
     }
@@ -42,6 +43,16 @@ export function formatTable(reports: ProjectionReport[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** A line under the table when a transaction somewhere in the cluster hides committed events from every reader. */
+export function formatVisibility(visibility: EventVisibility | undefined): string {
+  if (!visibility?.holder) return '';
+  const { holder } = visibility;
+  return (
+    `\nevents held back: ${visibility.invisibleEvents.toLocaleString('en-US')} committed but not yet visible, for ${visibility.heldSeconds.toFixed(1)} s, ` +
+    `by pid ${holder.pid} (database ${holder.database ?? 'unknown'}, ${holder.state ?? 'unknown state'}, transaction open ${holder.ageSeconds.toFixed(1)} s)\n`
+  );
 }
 
 function stateOf(report: ProjectionReport): string {

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { type EventStore, formatPosition, type Position } from '../../../libs/event-store/src';
+import { type EventVisibility, readVisibilityHorizon } from './visibility-horizon';
 
 export interface ProjectionReport {
   name: string;
@@ -92,6 +93,11 @@ export class ProjectionStatusReader {
         return report;
       }),
     );
+  }
+
+  /** What a long transaction anywhere in the cluster hides from every reader (PostgreSQL event store only). */
+  async visibility(): Promise<EventVisibility | undefined> {
+    return this.eventStore.countEvents ? readVisibilityHorizon(this.pool) : undefined;
   }
 
   async lag(checkpoint: Position | undefined): Promise<{ lagEvents: number; lagEventsCapped: boolean; lagSeconds: number }> {

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../../libs/database/src';
+import { inTransaction, isStoreUnavailable } from '../../../libs/database/src';
 import type { EventFilter, Position } from '../../../libs/event-store/src';
 import type { ProjectedEvent, UndecodableEvent } from './projected-event';
 import type { ProjectionSink } from './projection-sink';
@@ -126,6 +126,8 @@ export class PostgresProjectionSink implements ProjectionSink {
       try {
         await this.projector.apply(client, [event]);
       } catch (error) {
+        // A store that is down is no fault of the event: the whole batch fails and is retried, nothing is parked.
+        if (isStoreUnavailable(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT one_event');
         await this.park(client, event, describeErrorSafely(error));
         parked++;

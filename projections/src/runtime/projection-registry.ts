@@ -192,6 +192,11 @@ export class ProjectionRegistry {
     );
   }
 
+  /** A clean stop says so at once: readiness need not wait for the heartbeat to go stale. */
+  async forgetLease(projection: string, holder: string): Promise<void> {
+    await this.pool.query(`DELETE FROM projection_leases WHERE projection = $1 AND holder = $2`, [projection, holder]);
+  }
+
   async heartbeat(projection: string, holder: string): Promise<void> {
     await this.pool.query(`UPDATE projection_leases SET heartbeat_at = now() WHERE projection = $1 AND holder = $2`, [projection, holder]);
   }

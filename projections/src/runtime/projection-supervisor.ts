@@ -85,7 +85,11 @@ export class ProjectionSupervisor {
     clearTimeout(this.mirrorTimer);
     this.mirrorTimer = undefined;
     await this.flushMirror();
-    if (this.leader) await this.lease.release(this.name);
+    if (this.leader) {
+      // Best effort: with PostgreSQL gone the heartbeat goes stale by itself, and the lock goes with the connection.
+      await this.registry.forgetLease(this.name, this.options.holder).catch(() => undefined);
+      await this.lease.release(this.name);
+    }
     this.leader = false;
   }
 

@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/requires-scope.decorator';
+import { lifecycle } from './draining';
+import { NotReadyError } from './projections-readiness';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
 /** Liveness says the process answers; readiness says it can serve: its stores answer and its projectors keep up. */
@@ -17,14 +19,19 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (lifecycle.draining) {
+      void reply.status(503);
+      return { status: 'draining', checks: {} };
+    }
     const results = await Promise.all(
       this.checks.map(async (check) => {
         try {
           const detail = await withTimeout(check.check(), 2_000);
           return [check.name, { status: 'up', ...detail }] as const;
         } catch (error) {
-          // The error's name only: a driver message can carry a connection string.
-          return [check.name, { status: 'down', reason: error instanceof Error ? error.name : 'unknown' }] as const;
+          // The error's name only (a driver message can carry a connection string), and a readiness failure's detail.
+          const detail = error instanceof NotReadyError ? error.detail : {};
+          return [check.name, { status: 'down', reason: error instanceof Error ? error.name : 'unknown', ...detail }] as const;
         }
       }),
     );

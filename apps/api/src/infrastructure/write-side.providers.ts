@@ -17,7 +17,16 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
   return [
     { provide: MASTER_KEY, useValue: masterKey },
     { provide: Metrics, useValue: new Metrics() },
-    { provide: DataKeyStore, inject: [PG_POOL], useFactory: (pool: Pool) => new DataKeyStore(pool, masterKey) },
+    {
+      provide: DataKeyStore,
+      inject: [PG_POOL],
+      // Listening for destroyed keys: another process's erasure evicts a cached key here at once.
+      useFactory: async (pool: Pool) => {
+        const keys = new DataKeyStore(pool, masterKey);
+        await keys.listenForDestroyedKeys();
+        return keys;
+      },
+    },
     { provide: FieldSealer, inject: [DataKeyStore], useFactory: (keys: DataKeyStore) => new FieldSealer(keys) },
     { provide: EventCodec, inject: [FieldSealer], useFactory: (sealer: FieldSealer) => new EventCodec(sealer) },
     { provide: LookupHasher, useValue: new LookupHasher(masterKey) },

@@ -64,6 +64,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly invisibleEvents = new Gauge({
+    name: 'accounts_events_invisible',
+    help: 'Events committed but not yet visible to readers, held back by the oldest running transaction of the cluster',
+    registers: [this.registry],
+  });
+
+  readonly visibilityHeldSeconds = new Gauge({
+    name: 'accounts_events_visibility_held_seconds',
+    help: 'How long readers have been held back: age of the transaction holding the horizon (0 when nothing is hidden)',
+    registers: [this.registry],
+  });
+
+  /** Which backend holds the horizon: its pid and database as labels (value 1); never its query. */
+  readonly visibilityHolder = new Gauge({
+    name: 'accounts_events_visibility_holder',
+    help: 'The backend whose transaction holds events back (pid, database, state)',
+    labelNames: ['pid', 'database', 'state'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'accounts_' });
   }

@@ -32,7 +32,8 @@ export class OpsHttpController {
   @Get('v1/ops/projections')
   @Documented({ summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress' })
   async projections() {
-    return { items: await this.status.report() };
+    const [items, eventVisibility] = await Promise.all([this.status.report(), this.status.visibility()]);
+    return { items, ...(eventVisibility ? { eventVisibility } : {}) };
   }
 
   @Post('v1/ops/projections/:name/rebuild')
@@ -81,6 +82,14 @@ export class OpsHttpController {
       this.metrics.projectionLagSeconds.set({ projection: projection.name }, projection.lagSeconds);
       this.metrics.projectionDeadLetters.set({ projection: projection.name }, projection.deadLetters);
       this.metrics.projectionEventsProcessed.set({ projection: projection.name }, projection.eventsProcessed);
+    }
+    const visibility = await this.status.visibility();
+    if (visibility) {
+      this.metrics.invisibleEvents.set(visibility.invisibleEvents);
+      this.metrics.visibilityHeldSeconds.set(visibility.heldSeconds);
+      this.metrics.visibilityHolder.reset();
+      const holder = visibility.holder;
+      if (holder) this.metrics.visibilityHolder.set({ pid: String(holder.pid), database: holder.database ?? 'unknown', state: holder.state ?? 'unknown' }, 1);
     }
     return this.metrics.registry.metrics();
   }

@@ -37,6 +37,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       redis: this.redis,
       eventStore: this.eventStore,
       decoder: new ProjectedEventDecoder(this.codec),
+      codec: this.codec,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),

@@ -1,11 +1,11 @@
 import { Controller, Delete, Inject, Injectable, Param } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { organizationDecider, type UserCommand, userDecider } from '../../../../../../libs/domain/src';
-import { DataKeyStore } from '../../../../../../libs/privacy/src';
-import { AggregateStore } from '../../../commands/aggregate-store';
+import { organizationDecider, type UserCommand, userDecider, type UserEvent, type UserState } from '../../../../../../libs/domain/src';
+import { DataKeyStore, ERASED, ERASED_VALUE } from '../../../../../../libs/privacy/src';
+import { AggregateStore, type CommandContext } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
-import { handled } from '../../../commands/handled';
+import { type Handled, handled } from '../../../commands/handled';
 import { IdPipe } from '../../../http/ids';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
 import { OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
@@ -14,20 +14,31 @@ import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { ActingUser } from '../../acting-user';
-import { UserLookup } from '../../user-lookup';
 import { organizationStream, userStream } from '../../../../../../libs/streams/src';
 
+/** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
+export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/** The user's decider, blind to `UserErased`: the person as they were just before erasure (their address, to release). */
+const userBeforeErasure = { ...userDecider, fold: (state: UserState, events: readonly UserEvent[]) => userDecider.fold(state, events.filter((event) => event.type !== 'UserErased')) };
+
 /**
- * The right to be forgotten: memberships end, `UserErased` is appended (which ends the sessions and empties the
- * read model's and search's copies), the address is released, and the person's data key is destroyed, so their
- * sealed fields in every event become unreadable for good. Every step is idempotent, so a repeat finishes a run that
- * died half-way.
+ * The right to be forgotten, as a process that always completes: memberships end, `UserErased` is appended (which
+ * ends the sessions and empties the read model's and search's copies), the address is released, the person's data
+ * key is destroyed (their sealed fields in every event become unreadable for good), their stored responses and
+ * uploads go. Every step is idempotent, and `UserErased` is the point of no return: a repeat (same key or a new one)
+ * of an erasure that died after it does not answer 404 but finishes the steps left. Memberships added inside the
+ * read model's lag, or by a command racing this one, are removed by the erased-members reaction
+ * (projections/src/erasure), which reads the event log itself.
  */
 @Injectable()
 export class EraseUserHandler {
+  /** Called after each step: the fault tests stop the process there, as a crash would. */
+  afterStep: ((step: ErasureStep) => Promise<void>) | undefined;
+
   constructor(
     private readonly aggregates: AggregateStore,
-    private readonly users: UserLookup,
     private readonly acting: ActingUser,
     private readonly reservations: EmailReservations,
     private readonly keys: DataKeyStore,
@@ -37,37 +48,75 @@ export class EraseUserHandler {
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {}
 
-  async execute(userId: string, envelope: CommandEnvelope) {
+  async execute(userId: string, envelope: CommandEnvelope): Promise<Pick<Handled<UserState>, 'position' | 'aboutUser'>> {
+    const stream = userStream(userId);
+    const { state } = await this.aggregates.load(stream, userDecider);
     // Steps after this one seal nothing with the person's key (it is about to go): the client IP is the actor's.
     const context = envelope.forAggregates();
+    let outcome: Handled<UserState> | undefined;
+    if (state.status !== 'erased') {
+      // The rules (an unknown user, who may erase, billing ownership) are the user decider's: asked here on the state
+      // as it is, before the first step that cannot be undone, and again when UserErased is appended.
+      const organizations = await this.organizationsOf(userId);
+      const erase: UserCommand = {
+        type: 'EraseUser',
+        data: { userId, isBillingOwnerOfAnyOrganization: organizations.some((organization) => organization.owned), now: envelope.now },
+        actor: await this.acting.of(envelope),
+      };
+      userDecider.decide(erase, state);
+      await this.step('leave_organizations', () => this.leaveOrganizations(userId, organizations, envelope.now, context));
+      await this.step('append_user_erased', async () => {
+        outcome = handled(await this.aggregates.execute(stream, userDecider, erase, context));
+      });
+    }
+    // Erased from here on: what is left is undone only by finishing it. A repeat finishes it whoever sends it (the
+    // erased person can no longer act): these steps only remove what is left of someone already erased.
+    await this.step('release_email', () => this.releaseEmail(userId, envelope, context));
+    await this.step('destroy_data_key', () => this.keys.destroy(userId));
+    await this.step('forget_responses', async () => void (await this.idempotency.forgetSubject(userId)));
+    await this.step('delete_uploads', async () => {
+      // Every avatar they ever uploaded, confirmed or not.
+      const objectKeys = await this.uploads.keysOf(userId, 'user_avatar');
+      for (const objectKey of objectKeys) await this.storage.delete(objectKey);
+      await this.uploads.forget(objectKeys);
+    });
+    // A repeat that only finished the steps appended nothing, so it has no position of its own to give.
+    return outcome ?? { position: undefined, aboutUser: undefined };
+  }
 
-    // The organizations the person belongs to, from the read model; each is then checked on its own stream.
+  private async step(step: ErasureStep, work: () => Promise<void>): Promise<void> {
+    await work();
+    await this.afterStep?.(step);
+  }
+
+  /**
+   * The organizations the person belongs to, from the read model, each checked on its own stream. The read model may
+   * lag, so this is the fast path only; the erased-members reaction removes what it missed.
+   */
+  private async organizationsOf(userId: string): Promise<{ organizationId: string; owned: boolean }[]> {
     const { rows } = await this.pool.query<{ org_id: string }>('SELECT org_id FROM memberships WHERE user_id = $1', [userId]);
     const organizations = [];
-    let isBillingOwnerOfAnyOrganization = false;
     for (const { org_id: organizationId } of rows) {
       const { state } = await this.aggregates.load(organizationStream(organizationId), organizationDecider);
-      if (state.status === 'active' && state.ownerId === userId) isBillingOwnerOfAnyOrganization = true;
-      organizations.push(organizationId);
+      organizations.push({ organizationId, owned: state.status === 'active' && state.ownerId === userId });
     }
-    // The rules (who may erase, billing ownership, an unknown user) are the user decider's: asked here on the state
-    // as it is, before the first step that cannot be undone, and again when UserErased is appended.
-    const erase: UserCommand = { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization, now: envelope.now }, actor: await this.acting.of(envelope) };
-    const user = await this.users.state(userId);
-    userDecider.decide(erase, user);
-    if (user.status !== 'active') throw new Error('the decider erases only active users');
-    for (const organizationId of organizations) {
-      await this.aggregates.execute(organizationStream(organizationId), organizationDecider, { type: 'RemoveErasedMember', data: { userId, now: envelope.now } }, context);
+    return organizations;
+  }
+
+  private async leaveOrganizations(userId: string, organizations: { organizationId: string }[], now: string, context: CommandContext): Promise<void> {
+    for (const { organizationId } of organizations) {
+      await this.aggregates.execute(organizationStream(organizationId), organizationDecider, { type: 'RemoveErasedMember', data: { userId, now } }, context);
     }
-    const outcome = await this.aggregates.execute(userStream(userId), userDecider, erase, context);
-    await this.reservations.release(user.email, userId, 'erased', envelope, context);
-    await this.keys.destroy(userId);
-    await this.idempotency.forgetSubject(userId);
-    // Their uploads go too: every avatar they ever uploaded, confirmed or not.
-    const objectKeys = await this.uploads.keysOf(userId, 'user_avatar');
-    for (const objectKey of objectKeys) await this.storage.delete(objectKey);
-    await this.uploads.forget(objectKeys);
-    return handled(outcome);
+  }
+
+  /**
+   * Gives the address back. It is read from the events before `UserErased`, so a repeat still finds it; once the data
+   * key is destroyed it cannot be read, but then this step was done (it comes first).
+   */
+  private async releaseEmail(userId: string, envelope: CommandEnvelope, context: CommandContext): Promise<void> {
+    if ((await this.keys.existingKey(userId)) === ERASED) return;
+    const { state } = await this.aggregates.load(userStream(userId), userBeforeErasure);
+    if (state.status === 'active' && state.email !== ERASED_VALUE) await this.reservations.release(state.email, userId, 'erased', envelope, context);
   }
 }
 
