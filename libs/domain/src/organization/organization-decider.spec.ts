@@ -130,6 +130,9 @@ describe('organization decider', () => {
     test('never receive ownership, even while still a member (an erasure under way)', () =>
       spec.given(team).when(transfer(billing, member, false)).thenThrows('user_not_found'));
 
+    test('users:manage is about users: it gives no power in an organization', () =>
+      spec.given(team).when({ type: 'RenameOrganization', data: { name: 'Support Inc', now }, actor: { ...by(outsider), mayManageUsers: true } }).thenThrows('forbidden'));
+
     test('a command without an actor is refused', () =>
       spec.given(team).when({ type: 'RenameOrganization', data: { name: 'Nobody Inc', now }, actor: { userId: undefined, isActive: false, mayManageUsers: true } }).thenThrows('forbidden'));
   });
