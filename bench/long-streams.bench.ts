@@ -9,14 +9,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { OrganizationEvent } from '../libs/domain/src';
 import { EventCodec } from '../libs/event-codec/src';
 import type { EventStore } from '../libs/event-store/src';
 import { loadConfig } from '../libs/config/src';
 import { createApp } from '../apps/api/src/create-app';
 import { EVENT_STORE } from '../apps/api/src/infrastructure/tokens';
 import { createTestDatabase } from '../test/support/postgres';
-import { seedUserStream } from '../test/commands/seed-streams';
+import { seedMembers, seedUserStream } from '../test/commands/seed-streams';
 import { type Figure, median, printTable, writeResults } from './lib/bench-kit';
 
 const USER_EVENTS = Number(process.env.BENCH_USER_EVENTS ?? 100_000);
@@ -111,7 +110,7 @@ async function main(): Promise<void> {
     const owner = (await newUser('owner', 0)).id;
     const big = (await send('POST', '/v1/organizations', { name: 'Big' }, owner)).body.id as string;
     const small = (await send('POST', '/v1/organizations', { name: 'Small' }, owner)).body.id as string;
-    await appendMembers(store, codec, big, MEMBERS - 1);
+    await seedMembers(store, codec, big, MEMBERS - 1);
     const joiners = await Promise.all(Array.from({ length: 2 * SAMPLES + 2 }, async () => {
       const id = randomUUID();
       await seedUserStream(store, codec, id, 0);
@@ -132,21 +131,6 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await database.drop();
-  }
-}
-
-async function appendMembers(store: EventStore, codec: EventCodec, organizationId: string, count: number): Promise<void> {
-  const metadata = { occurredAt: new Date().toISOString(), service: 'bench' };
-  const stream = `organization-${organizationId}`;
-  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-  let revision = last!.revision;
-  for (let from = 0; from < count; from += 1_000) {
-    const events: OrganizationEvent[] = Array.from({ length: Math.min(1_000, count - from) }, () => ({
-      type: 'MemberJoined',
-      data: { organizationId, userId: randomUUID(), role: 'member', joinedAt: metadata.occurredAt },
-    }));
-    const encoded = await Promise.all(events.map((event) => codec.encode(event, randomUUID(), metadata)));
-    revision = (await store.appendToStream(stream, encoded, { expectedRevision: revision })).nextExpectedRevision;
   }
 }
 

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { OrganizationEvent } from '../../libs/domain/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
-import { seedUserStream } from './seed-streams';
+import { seedMembers, seedUserStream } from './seed-streams';
 
 /**
  * Streams longer than one read page (4,096 events), driven over HTTP after a restart (cold caches, nothing in
@@ -76,25 +74,6 @@ describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore)
   });
 });
 
-async function appendLogins(t: TestApp, userId: string, count: number): Promise<void> {
-  const store = t.app.get<EventStore>(EVENT_STORE);
-  const codec = t.app.get(EventCodec);
-  await seedUserStream(store, codec, userId, count, { after: 0n });
-}
-
-async function appendMembers(t: TestApp, organizationId: string, count: number): Promise<void> {
-  const store = t.app.get<EventStore>(EVENT_STORE);
-  const codec = t.app.get(EventCodec);
-  const metadata = { occurredAt: new Date().toISOString(), service: 'seed' };
-  const stream = `organization-${organizationId}`;
-  for (let from = 0; from < count; from += 1_000) {
-    const events: OrganizationEvent[] = Array.from({ length: Math.min(1_000, count - from) }, () => ({
-      type: 'MemberJoined',
-      data: { organizationId, userId: randomUUID(), role: 'member', joinedAt: metadata.occurredAt },
-    }));
-    const encoded = await Promise.all(events.map((event) => codec.encode(event, randomUUID(), metadata)));
-    // The organization was created with its owner's membership: revisions 0 and 1 (or just 0), then the seeded ones.
-    const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-    await store.appendToStream(stream, encoded, { expectedRevision: last!.revision });
-  }
-}
+const seeding = (t: TestApp) => ({ store: t.app.get<EventStore>(EVENT_STORE), codec: t.app.get(EventCodec) });
+const appendLogins = (t: TestApp, userId: string, count: number) => seedUserStream(seeding(t).store, seeding(t).codec, userId, count, { after: 0n });
+const appendMembers = (t: TestApp, organizationId: string, count: number) => seedMembers(seeding(t).store, seeding(t).codec, organizationId, count);

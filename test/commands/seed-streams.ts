@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { UserEvent } from '../../libs/domain/src';
+import type { OrganizationEvent, UserEvent } from '../../libs/domain/src';
 import type { EventCodec } from '../../libs/event-codec/src';
 import type { EventStore } from '../../libs/event-store/src';
 
@@ -25,5 +25,21 @@ export async function seedUserStream(store: EventStore, codec: EventCodec, userI
   for (let from = 0; from < events.length; from += 1_000) {
     const batch = await Promise.all(events.slice(from, from + 1_000).map((event) => codec.encode(event, randomUUID(), metadata)));
     revision = (await store.appendToStream(`user-${userId}`, batch, { expectedRevision: revision < 0n ? 'no_stream' : revision })).nextExpectedRevision;
+  }
+}
+
+/** `count` members joined to an existing organization's stream, appended directly in batches of 1,000 (none is a user). */
+export async function seedMembers(store: EventStore, codec: EventCodec, organizationId: string, count: number): Promise<void> {
+  const metadata = { occurredAt: new Date().toISOString(), service: 'seed' };
+  const stream = `organization-${organizationId}`;
+  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  let revision = last!.revision;
+  for (let from = 0; from < count; from += 1_000) {
+    const events: OrganizationEvent[] = Array.from({ length: Math.min(1_000, count - from) }, () => ({
+      type: 'MemberJoined',
+      data: { organizationId, userId: randomUUID(), role: 'member', joinedAt: metadata.occurredAt },
+    }));
+    const encoded = await Promise.all(events.map((event) => codec.encode(event, randomUUID(), metadata)));
+    revision = (await store.appendToStream(stream, encoded, { expectedRevision: revision })).nextExpectedRevision;
   }
 }
