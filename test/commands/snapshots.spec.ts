@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type UserEvent, userDecider } from '../../libs/domain/src';
+import { userDecider } from '../../libs/domain/src';
 import { EventCodec, SnapshotCodec } from '../../libs/event-codec/src';
 import { type EventStore, PostgresEventStore, type ReadStreamOptions } from '../../libs/event-store/src';
 import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
@@ -8,21 +8,7 @@ import { snapshotPolicyFor } from '../../apps/api/src/commands/snapshot-policies
 import { PostgresSnapshotStore } from '../../apps/api/src/commands/snapshot-store';
 import { migrate } from '../../libs/database/src';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
-
-/** Seeds a user's stream directly through the codec and the store, as the service would have written it. */
-export async function seedUserStream(store: EventStore, codec: EventCodec, userId: string, logins: number, email = `${userId}@example.com`): Promise<void> {
-  const start = Date.parse('2024-01-01T00:00:00.000Z');
-  const metadata = { occurredAt: new Date(start).toISOString(), service: 'seed' };
-  const events: UserEvent[] = [{ type: 'UserRegistered', data: { userId, email, passwordHash: '$argon2id$seeded-hash', registeredAt: metadata.occurredAt } }];
-  for (let i = 0; i < logins; i++) {
-    const at = start + (i + 1) * 15 * 60_000; // a login every quarter of an hour, sessions of eight hours
-    events.push({ type: 'UserLoggedIn', data: { userId, sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: new Date(at + 8 * 3_600_000).toISOString(), ip: '198.51.100.7', at: new Date(at).toISOString() } });
-  }
-  for (let from = 0; from < events.length; from += 1_000) {
-    const batch = await Promise.all(events.slice(from, from + 1_000).map((event) => codec.encode(event, randomUUID(), metadata)));
-    await store.appendToStream(`user-${userId}`, batch, { expectedRevision: from === 0 ? 'no_stream' : BigInt(from - 1) });
-  }
-}
+import { seedUserStream } from './seed-streams';
 
 describe('aggregate store snapshots', () => {
   jest.setTimeout(120_000);
@@ -64,7 +50,7 @@ describe('aggregate store snapshots', () => {
   const aggregates = (eventStore: EventStore, policyFor: (stream: string) => SnapshotPolicy | undefined = snapshotPolicyFor) =>
     new AggregateStore(eventStore, codec, {}, { snapshots: { store: snapshots, codec: snapshotCodec, policyFor } });
   const context = () => ({ metadata: { occurredAt: new Date().toISOString(), service: 'test' } });
-  const revokeAll = (userId: string) => ({ type: 'RevokeAllSessions', data: { userId, now: '2024-02-16T12:00:00.000Z' } }) as const;
+  const revokeAll = (userId: string) => ({ type: 'RevokeAllSessions', data: { userId, now: new Date().toISOString() } }) as const;
   const snapshotRow = async (userId: string) =>
     (await database.pool.query<{ revision: string; state_version: number; state: string }>('SELECT revision, state_version, state FROM aggregate_snapshots WHERE stream_name = $1', [`user-${userId}`])).rows[0];
 
@@ -108,7 +94,7 @@ describe('aggregate store snapshots', () => {
     const store1 = aggregates(store);
     await store1.load(`user-${userId}`, userDecider);
     expect(await snapshotRow(userId)).toBeDefined();
-    await store1.execute(`user-${userId}`, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: '2024-03-01T00:00:00.000Z' } }, context());
+    await store1.execute(`user-${userId}`, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: new Date().toISOString() } }, context());
     expect(await snapshotRow(userId)).toBeUndefined();
 
     const other = randomUUID();

@@ -67,6 +67,8 @@ interface CurrentState<TState> {
   revision: bigint | undefined;
   eventPositions: Map<string, Position>;
   snapshotRevision: bigint;
+  /** Taken from the cache without reading the events after it: other processes may have appended since. */
+  unread: boolean;
 }
 
 /**
@@ -157,12 +159,23 @@ export class AggregateStore {
     context: CommandContext,
   ): Promise<Outcome<TState, TEvent>> {
     const ids = Array.from({ length: MAX_EVENTS_PER_COMMAND }, (_, i) => (context.idSeed ? derivedUuid(context.idSeed, streamName, String(i)) : undefined));
+    // The first attempt decides on the cached state without reading (one round trip less): an append is still
+    // checked by the expected revision, and any other outcome (nothing to do, a refusal) is decided again on read state.
+    let trustCache = true;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { state, revision, eventPositions, snapshotRevision } = await this.current(streamName, decider);
+      const { state, revision, eventPositions, snapshotRevision, unread } = await this.current(streamName, decider, trustCache);
+      trustCache = false;
       const earlier = ids.filter((id): id is string => id !== undefined && eventPositions.has(id));
       if (earlier.length > 0) return { state, events: [], position: eventPositions.get(earlier[earlier.length - 1]!)!, alreadyApplied: true };
 
-      const decided = decider.decide(typeof command === 'function' ? (command as (s: TState) => TCommand)(state) : command, state);
+      let decided: TEvent[];
+      try {
+        decided = decider.decide(typeof command === 'function' ? (command as (s: TState) => TCommand)(state) : command, state);
+      } catch (error) {
+        if (unread) continue;
+        throw error;
+      }
+      if (decided.length === 0 && unread) continue;
       if (decided.length === 0) return { state, events: [], position: undefined, alreadyApplied: false };
       if (decided.length > MAX_EVENTS_PER_COMMAND) throw new Error('a command decided more events than one append may hold');
 
@@ -190,20 +203,23 @@ export class AggregateStore {
    * stream. The ids of events before a snapshot are not read: a repeat of a command that far back is recognised by
    * the event store's idempotent append (same event ids) instead.
    */
-  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>): Promise<CurrentState<TState>> {
+  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>, trustCache = false): Promise<CurrentState<TState>> {
     const cached = this.cache.get(streamName) as CachedStream<TState> | undefined;
     const fresh = cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
+    if (fresh && trustCache) return { ...fresh, unread: true };
     const base = fresh ?? (await this.fromSnapshot<TState>(streamName));
     const recorded = await this.eventStore.readStream(streamName, base ? { fromRevision: base.revision + 1n } : {});
     const decoded = await this.codec.decode(recorded);
     const state = decider.fold(base ? base.state : decider.initialState(), decoded as unknown as TEvent[]);
-    const eventPositions = new Map(fresh?.eventPositions);
+    // Shared with the cache entry, not copied (it holds every event id of a long stream): it only ever gains ids of
+    // events that are in the stream, which stays true whatever happens next.
+    const eventPositions = fresh?.eventPositions ?? new Map<string, Position>();
     for (const event of recorded) eventPositions.set(event.id, event.position);
     const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : base?.revision;
     // A long tail (a stream from before snapshots, or one that grew elsewhere) is folded once, then snapshotted.
     const snapshotRevision = revision === undefined ? -1n : await this.snapshotIfDue(streamName, state, revision, base?.snapshotRevision ?? -1n, false);
     if (revision !== undefined) this.remember(streamName, { state, revision, eventPositions, cachedAt: fresh?.cachedAt ?? this.now(), snapshotRevision }, [], undefined);
-    return { state, revision, eventPositions, snapshotRevision };
+    return { state, revision, eventPositions, snapshotRevision, unread: false };
   }
 
   /** The stream's snapshot, when there is one of the policy's version that its subject's key still opens. */
