@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { Command, CommandFactory, CommandRunner } from 'nest-commander';
+import { Command, CommandFactory, CommandRunner, RootCommand } from 'nest-commander';
 import { AuditCommand } from './audit/audit.command';
+import { helpOrUnknownCommand } from './cli-errors';
 import { ProjectionsPauseCommand, ProjectionsResumeCommand, ProjectionsRetryDeadLettersCommand } from './projections-control.command';
 import { ProjectionsRebuildCommand } from './projections-rebuild.command';
 import { ProjectionsStatusCommand } from './projections-status.command';
@@ -13,15 +14,27 @@ import { ProjectionsStatusCommand } from './projections-status.command';
   subCommands: [ProjectionsStatusCommand, ProjectionsRebuildCommand, ProjectionsPauseCommand, ProjectionsResumeCommand, ProjectionsRetryDeadLettersCommand],
 })
 class ProjectionsCommand extends CommandRunner {
-  async run(): Promise<void> {
-    this.command.help();
+  async run(operands: string[]): Promise<void> {
+    helpOrUnknownCommand(this.command, operands);
   }
 }
 
-@Module({ providers: [ProjectionsCommand, ...ProjectionsCommand.registerWithSubCommands(), AuditCommand, ...AuditCommand.registerWithSubCommands()] })
+/** The program itself, so that help and errors name it `accounts` rather than the script's file. */
+@RootCommand({ name: 'accounts', description: "operators' and audit reviewers' commands against the service's stores" })
+class AccountsCommand extends CommandRunner {
+  async run(operands: string[]): Promise<void> {
+    helpOrUnknownCommand(this.command, operands);
+  }
+}
+
+@Module({
+  providers: [AccountsCommand, ProjectionsCommand, ...ProjectionsCommand.registerWithSubCommands(), AuditCommand, ...AuditCommand.registerWithSubCommands()],
+})
 class CliModule {}
 
-void CommandFactory.run(CliModule, { logger: false, errorHandler: (error) => {
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-} });
+void CommandFactory.run(CliModule, {
+  logger: false,
+  // Commander has already printed what went wrong (or the help asked for); only its exit code is left: 0 for
+  // `--help`, 1 for an unknown command or option. Failures inside a command print through reportingErrors.
+  errorHandler: (error) => process.exit((error as Error & { exitCode?: number }).exitCode ?? 1),
+});

@@ -1,5 +1,6 @@
+import { types } from 'node:util';
 import { personalDataOf, schemaVersionOf, upcast } from '../../domain/src';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../../event-store/src';
+import { type EventMetadata, isConnectionError, type NewEvent, type RecordedEvent } from '../../event-store/src';
 import { type FieldSealer, openEventData, sealEventData, SubjectErasedError } from '../../privacy/src';
 import { checkEventShape, type ShapeCheck } from './event-shapes';
 
@@ -81,16 +82,28 @@ export class EventCodec {
 
   /**
    * Like `decode`, then checks each event's shape against the domain's types; an event that cannot be decoded or has
-   * the wrong shape comes back as undecodable in its place, so one bad event spoils nothing.
+   * the wrong shape comes back as undecodable in its place, so one bad event spoils nothing. The data keys' database
+   * being unreachable says nothing about any event: that throws, so the caller retries the batch instead of parking it.
    */
   async decodeEach(events: RecordedEvent[], options: DecodeOptions = {}): Promise<DecodeOutcome[]> {
-    const decoded = await this.decode(events, options).catch(() =>
-      Promise.all(events.map((event) => this.decode([event], options).then(([one]) => one!, (error: unknown) => undecodable(event, error)))),
-    );
+    const decoded = await this.decode(events, options).catch((error: unknown) => {
+      if (isConnectionError(error)) throw error;
+      return Promise.all(events.map((event) => this.decodeOne(event, options)));
+    });
     return decoded.map((event) => ('kind' in event ? event : { ...checkEventShape(event.type, event.data), recorded: event.recorded }));
+  }
+
+  private decodeOne(event: RecordedEvent, options: DecodeOptions): Promise<DecodedEvent | DecodeOutcome> {
+    return this.decode([event], options).then(
+      ([decoded]) => decoded!,
+      (error: unknown) => {
+        if (isConnectionError(error)) throw error;
+        return undecodable(event, error);
+      },
+    );
   }
 }
 
 function undecodable(recorded: RecordedEvent, error: unknown): DecodeOutcome {
-  return { kind: 'undecodable', reason: error instanceof Error ? error.name : 'undecodable event', recorded };
+  return { kind: 'undecodable', reason: types.isNativeError(error) ? error.name : 'undecodable event', recorded };
 }

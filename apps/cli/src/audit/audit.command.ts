@@ -5,7 +5,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { type Evolver, exportPages, stateAt } from '../../../../libs/audit/src';
 import { organizationStream, userStream } from '../../../../libs/streams/src';
 import { organizationDecider, userDecider } from '../../../../libs/domain/src';
-import { reportingErrors } from '../cli-errors';
+import { helpOrUnknownCommand, reportingErrors } from '../cli-errors';
 import { openAuditInfrastructure } from './audit-infrastructure';
 import { csvHeader, csvRow } from './csv';
 
@@ -143,7 +143,7 @@ export class AuditExportCommand extends AuditSubCommand {
 /** `accounts audit <subcommand>`: what audit reviewers run. */
 @Command({ name: 'audit', description: 'history, state at a moment, and exports, for audit reviewers', subCommands: [AuditHistoryCommand, AuditStateCommand, AuditExportCommand] })
 export class AuditCommand extends CommandRunner {
-  async run(): Promise<void> {
-    this.command.help();
+  async run(operands: string[]): Promise<void> {
+    helpOrUnknownCommand(this.command, operands);
   }
 }

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { EventStoreUnavailableError, InvalidAppendError, StreamDeletedError, WrongExpectedRevisionError } from '../errors';
 import type { ExpectedRevision } from '../event-store.port';
 
@@ -5,7 +6,8 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 
 /** PostgreSQL errors that mean "the database could not be reached or went away": worth retrying. */
 export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // isNativeError, not instanceof: socket errors are made in Node's own realm, which is not a jest test's.
+  if (!types.isNativeError(error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
