@@ -13,12 +13,16 @@ import { seedMembers, seedUserStream } from './seed-streams';
 describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore) => {
   jest.setTimeout(180_000);
   let t: TestApp;
-  let restarted: TestApp;
+  let restarted: TestApp | undefined;
   beforeAll(async () => {
     t = await createTestApp({ redisDb: eventStore === 'esdb' ? 7 : 11, eventStore });
   });
-  afterAll(async () => {
+  // Closed after each test, even a failed one: an app left open keeps its pools and jest from ever finishing.
+  afterEach(async () => {
     await restarted?.close();
+    restarted = undefined;
+  });
+  afterAll(async () => {
     await t.close();
     await dropTemplate();
   });
@@ -49,8 +53,6 @@ describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore)
     expect(stream.slice(-4).map((event) => event.type)).toEqual(['UserLoggedIn', 'UserPasswordChanged', 'UserLoggedIn', 'UserErased']);
     const { rows } = await t.database.pool.query('SELECT 1 FROM aggregate_snapshots WHERE stream_name = $1', [`user-${userId}`]);
     expect(rows).toEqual([]); // the erasure took the snapshot with it
-    await restarted.close();
-    restarted = undefined as unknown as TestApp;
   });
 
   test('an organization of 5,000 members takes commands after a restart', async () => {
@@ -67,7 +69,7 @@ describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore)
     const removed = await app.request('DELETE', `/v1/organizations/${organizationId}/members/${newcomer}`, { headers: as(owner) });
     expect(removed.status).toBe(204);
     // Another restart reads the organization from its snapshot and the events after it.
-    await restarted.close();
+    await restarted?.close();
     const again = await restart();
     const promoted = await again.request('PATCH', `/v1/organizations/${organizationId}`, { body: { name: 'Biggest' }, headers: as(owner) });
     expect([promoted.status, promoted.body.memberCount]).toEqual([200, 5_000]);
