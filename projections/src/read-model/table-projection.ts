@@ -16,7 +16,7 @@ export interface TableProjection<Row, T extends DomainEventType> {
 /** Rows by key; `undefined` means "no such row". */
 export type Rows<Row> = Map<string, Row | undefined>;
 
-export function handles<T extends DomainEventType>(projection: TableProjection<unknown, T>, event: ProjectedEvent): event is ProjectedDomainEvent<T> {
+function handles<T extends DomainEventType>(projection: TableProjection<unknown, T>, event: ProjectedEvent): event is ProjectedDomainEvent<T> {
   return event.kind === 'domain' && (projection.canHandle as readonly DomainEventType[]).includes(event.type);
 }
 

@@ -6,11 +6,6 @@ import { aggregateIdOf, type ProjectedEvent } from '../runtime/projected-event';
  * (PostgreSQL, OpenSearch) apply what it returns and nothing else, so a renamed event field is a one-line fix here.
  */
 
-export interface UserDocument {
-  id: string;
-  email: string;
-}
-
 export interface OrganizationDocument {
   id: string;
   name: string;

@@ -15,18 +15,3 @@ export type OrganizationEvent =
   | { type: 'MemberRoleChanged'; data: { organizationId: string; userId: string; role: Role; previousRole: Role; changedAt: string } }
   | { type: 'MemberRemoved'; data: { organizationId: string; userId: string; byUserId?: string; reason: 'removed' | 'erased'; removedAt: string } }
   | { type: 'MemberLeft'; data: { organizationId: string; userId: string; leftAt: string } };
-
-export type OrganizationEventType = OrganizationEvent['type'];
-
-export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
-  'OrganizationCreated',
-  'OrganizationRenamed',
-  'PlanChanged',
-  'OwnershipTransferred',
-  'PaymentMethodSet',
-  'OrganizationLogoChanged',
-  'MemberJoined',
-  'MemberRoleChanged',
-  'MemberRemoved',
-  'MemberLeft',
-];

@@ -11,16 +11,3 @@ export type UserEvent =
   | { type: 'AllSessionsRevoked'; data: { userId: string; at: string } }
   | { type: 'UserAvatarChanged'; data: { userId: string; avatarUrl: string; objectKey: string; changedAt: string } }
   | { type: 'UserErased'; data: { userId: string; erasedAt: string } };
-
-export type UserEventType = UserEvent['type'];
-
-export const USER_EVENT_TYPES: readonly UserEventType[] = [
-  'UserRegistered',
-  'UserEmailChanged',
-  'UserPasswordChanged',
-  'UserLoggedIn',
-  'SessionRevoked',
-  'AllSessionsRevoked',
-  'UserAvatarChanged',
-  'UserErased',
-];
