@@ -106,13 +106,13 @@ describe('aggregate store', () => {
     const other = new AggregateStore(store, codec);
     await cached.execute(stream, organizationDecider, create(id, owner), context);
     const elsewhere = crypto.randomUUID();
-    await other.execute(stream, organizationDecider, { type: 'AddMember', data: { userId: elsewhere, role: 'member', userExists: true, actorId: owner, now: context.metadata.occurredAt } }, context);
+    await other.execute(stream, organizationDecider, { type: 'AddMember', data: { userId: elsewhere, role: 'member', userIsActive: true, now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } }, context);
     // The cache does not know `elsewhere`: decided on it alone, this would be 409 not_a_member.
-    const promoted = await cached.execute(stream, organizationDecider, { type: 'ChangeMemberRole', data: { userId: elsewhere, role: 'admin', actorId: owner, now: context.metadata.occurredAt } }, context);
+    const promoted = await cached.execute(stream, organizationDecider, { type: 'ChangeMemberRole', data: { userId: elsewhere, role: 'admin', now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } }, context);
     expect(promoted.events.map((event) => event.type)).toEqual(['MemberRoleChanged']);
     // Renamed elsewhere: the cache still has 'Acme', so renaming back to 'Acme' would look like nothing to do.
-    await other.execute(stream, organizationDecider, { type: 'RenameOrganization', data: { name: 'Elsewhere', actorId: owner, now: context.metadata.occurredAt } }, context);
-    const back = await cached.execute(stream, organizationDecider, { type: 'RenameOrganization', data: { name: 'Acme', actorId: owner, now: context.metadata.occurredAt } }, context);
+    await other.execute(stream, organizationDecider, { type: 'RenameOrganization', data: { name: 'Elsewhere', now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } }, context);
+    const back = await cached.execute(stream, organizationDecider, { type: 'RenameOrganization', data: { name: 'Acme', now: context.metadata.occurredAt }, actor: { userId: owner, isActive: true, mayManageUsers: false } }, context);
     expect(back.events.map((event) => event.type)).toEqual(['OrganizationRenamed']);
     expect(back.state.status === 'active' && back.state.name).toBe('Acme');
   });

@@ -50,7 +50,7 @@ describe('aggregate store snapshots', () => {
   const aggregates = (eventStore: EventStore, policyFor: (stream: string) => SnapshotPolicy | undefined = snapshotPolicyFor) =>
     new AggregateStore(eventStore, codec, {}, { snapshots: { store: snapshots, codec: snapshotCodec, policyFor } });
   const context = () => ({ metadata: { occurredAt: new Date().toISOString(), service: 'test' } });
-  const revokeAll = (userId: string) => ({ type: 'RevokeAllSessions', data: { userId, now: new Date().toISOString() } }) as const;
+  const revokeAll = (userId: string) => ({ type: 'RevokeAllSessions', data: { userId, now: new Date().toISOString() }, actor: { userId, isActive: true, mayManageUsers: false } }) as const;
   const snapshotRow = async (userId: string) =>
     (await database.pool.query<{ revision: string; state_version: number; state: string }>('SELECT revision, state_version, state FROM aggregate_snapshots WHERE stream_name = $1', [`user-${userId}`])).rows[0];
 
@@ -94,7 +94,7 @@ describe('aggregate store snapshots', () => {
     const store1 = aggregates(store);
     await store1.load(`user-${userId}`, userDecider);
     expect(await snapshotRow(userId)).toBeDefined();
-    await store1.execute(`user-${userId}`, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: new Date().toISOString() } }, context());
+    await store1.execute(`user-${userId}`, userDecider, { type: 'EraseUser', data: { userId, isBillingOwnerOfAnyOrganization: false, now: new Date().toISOString() }, actor: { userId, isActive: true, mayManageUsers: false } }, context());
     expect(await snapshotRow(userId)).toBeUndefined();
 
     const other = randomUUID();

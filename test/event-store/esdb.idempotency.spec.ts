@@ -85,7 +85,7 @@ describe('the aggregate store on EventStoreDB: its own id check is the guarantee
       const aggregates = new AggregateStore(store, codec);
       const organizationId = randomUUID();
       const now = new Date().toISOString();
-      const command = { type: 'CreateOrganization', data: { organizationId, name: 'Acme', actorId: randomUUID(), actorExists: true, now } } as const;
+      const command = { type: 'CreateOrganization', data: { organizationId, name: 'Acme', now }, actor: { userId: randomUUID(), isActive: true, mayManageUsers: false } } as const;
       const context = { metadata: { occurredAt: now, service: 'test' }, idSeed: `test:${randomUUID()}` };
       const stream = `organization-${organizationId}`;
 

@@ -71,24 +71,28 @@ export class ErasedMembersReaction implements PostgresProjector {
     const { memberships, erased } = this.tables;
     const removals: Removal[] = [];
     for (const event of events) {
-      const data = event.data as { organizationId?: string; userId?: string; toUserId?: string };
+      if (event.kind !== 'domain') continue; // undecodable ones are parked by the sink; foreign ones concern no member
       switch (event.type) {
         case 'MemberJoined': {
-          await client.query(`INSERT INTO ${memberships} (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [data.organizationId, data.userId]);
-          if (await this.isErased(client, data.userId!)) removals.push({ organizationId: data.organizationId!, userId: data.userId!, causationId: event.id });
+          const { organizationId, userId } = event.data;
+          await client.query(`INSERT INTO ${memberships} (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [organizationId, userId]);
+          if (await this.isErased(client, userId)) removals.push({ organizationId, userId, causationId: event.id });
           break;
         }
-        case 'OwnershipTransferred':
-          if (await this.isErased(client, data.toUserId!)) removals.push({ organizationId: data.organizationId!, userId: data.toUserId!, causationId: event.id });
+        case 'OwnershipTransferred': {
+          const { organizationId, toUserId } = event.data;
+          if (await this.isErased(client, toUserId)) removals.push({ organizationId, userId: toUserId, causationId: event.id });
           break;
+        }
         case 'MemberRemoved':
         case 'MemberLeft':
-          await client.query(`DELETE FROM ${memberships} WHERE org_id = $1 AND user_id = $2`, [data.organizationId, data.userId]);
+          await client.query(`DELETE FROM ${memberships} WHERE org_id = $1 AND user_id = $2`, [event.data.organizationId, event.data.userId]);
           break;
         case 'UserErased': {
-          await client.query(`INSERT INTO ${erased} (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [data.userId]);
-          const { rows } = await client.query<{ org_id: string }>(`SELECT org_id FROM ${memberships} WHERE user_id = $1`, [data.userId]);
-          for (const row of rows) removals.push({ organizationId: row.org_id, userId: data.userId!, causationId: event.id });
+          const { userId } = event.data;
+          await client.query(`INSERT INTO ${erased} (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [userId]);
+          const { rows } = await client.query<{ org_id: string }>(`SELECT org_id FROM ${memberships} WHERE user_id = $1`, [userId]);
+          for (const row of rows) removals.push({ organizationId: row.org_id, userId, causationId: event.id });
           break;
         }
       }

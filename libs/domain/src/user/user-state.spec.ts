@@ -41,12 +41,12 @@ describe('user state: sessions that expired are pruned by the logins’ own time
   test('a session still live is kept, and can be revoked', () =>
     spec
       .given([registered, loginAt(0, 'keep'), loginAt(5, 'other')])
-      .when({ type: 'RevokeSession', data: { userId, sessionId: 'keep', now: new Date(start + 6 * HOUR).toISOString() } })
+      .when({ type: 'RevokeSession', data: { userId, sessionId: 'keep', now: new Date(start + 6 * HOUR).toISOString() }, actor: { userId, isActive: true, mayManageUsers: false } })
       .then([{ type: 'SessionRevoked', data: { userId, sessionId: 'keep', at: new Date(start + 6 * HOUR).toISOString() } }]));
 
   test('a session pruned after it expired is over: revoking it appends nothing', () =>
     spec
       .given([registered, loginAt(0, 'old'), loginAt(20, 'new')])
-      .when({ type: 'RevokeSession', data: { userId, sessionId: 'old', now: new Date(start + 21 * HOUR).toISOString() } })
+      .when({ type: 'RevokeSession', data: { userId, sessionId: 'old', now: new Date(start + 21 * HOUR).toISOString() }, actor: { userId, isActive: true, mayManageUsers: false } })
       .then([]));
 });
