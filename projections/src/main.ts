@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig, openEventStore } from '../../libs/config/src';
+import { loadConfig, openEventStore, openRedis } from '../../libs/config/src';
 import { migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
@@ -17,7 +16,7 @@ async function main(): Promise<void> {
   await migrate(config.databaseUrl);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections' });
   pool.on('error', () => undefined);
-  const redis = new Redis(config.redisUrl);
+  const redis = openRedis(config.redisUrl);
   const eventStore = openEventStore(config, pool);
   const host = new ProjectionsHost({
     pool,

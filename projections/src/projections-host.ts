@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { RedisClient } from '../../libs/config/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
@@ -14,7 +14,7 @@ import { RedisSessionsSink } from './sessions/redis-sessions.sink';
 
 export interface ProjectionsHostConfig {
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   eventStore: EventStore;
   decoder: EventDecoder;
   sessionIdleSeconds: number;
@@ -60,7 +60,16 @@ export class ProjectionsHost {
       {
         name: 'sessions',
         externalCheckpoint: true,
-        sinkFor: (version) => new RedisSessionsSink(redis, { version, idleSeconds: config.sessionIdleSeconds, deadLetters }),
+        sinkFor: (version) =>
+          new RedisSessionsSink(redis, {
+            version,
+            idleSeconds: config.sessionIdleSeconds,
+            deadLetters,
+            lastKnownCheckpoint: async () => {
+              const { live, building } = await this.registry.versions('sessions');
+              return [live, building].find((known) => known?.version === version)?.checkpoint;
+            },
+          }),
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
     ];

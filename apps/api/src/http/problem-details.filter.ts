@@ -35,6 +35,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
+/** Seconds a caller should wait before retrying after an outage: a restarted store or a failover takes about this. */
+const OUTAGE_RETRY_AFTER_SECONDS = 2;
+
 /**
  * The one place where errors become HTTP responses: `application/problem+json` with a stable `code`. Only messages
  * written for callers pass through; anything unexpected becomes a bare 500 and is logged by name only, since an
@@ -47,6 +50,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception);
+    // Every 503 says when to come back, whichever store (or rule) raised it.
+    if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
   }
 
