@@ -7,7 +7,7 @@ export type RedisTarget =
  * `redis[s]+cluster://[user:password@]host:port[,host:port…]`: the seed nodes of a cluster (any few of its nodes;
  * the client discovers the rest). A cluster has only database 0, so no other database may be named.
  */
-const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#@]+?)\/?(?:0)?$/;
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#@]+?)(?:\/0?)?$/;
 const NODE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const SERVER_URL = /^rediss?:\/\/[^,]+$/;
 
