@@ -236,4 +236,18 @@ describe('sessions projection in Redis', () => {
     expect(await reader.validate(inUse.tokenHash)).toMatchObject({ sessionId: inUse.sessionId });
     expect(await redis.keys('sessions:{v1}:*')).toEqual([]);
   });
+
+  test('a swap left half-done in Redis (its PostgreSQL transaction failed) is undone by the live version', async () => {
+    const session = login(randomUUID());
+    const live = await project([session.event]);
+    const reader = new SessionReader(redis, 60);
+    // Pointer moved and version 1 marked replaced, but the registry still says version 1 is live.
+    await redis.set(SessionKeys.LIVE_VERSION, '2');
+    await redis.set(SessionKeys.forVersion(1).unavailable(), 'superseded');
+    await expect(reader.validate(session.tokenHash)).rejects.toBeInstanceOf(SessionsUnavailableError);
+
+    expect(await live.ensureLive()).toEqual({ lost: false });
+    expect(await redis.get(SessionKeys.LIVE_VERSION)).toBe('1');
+    expect(await reader.validate(session.tokenHash)).toMatchObject({ sessionId: session.sessionId });
+  });
 });

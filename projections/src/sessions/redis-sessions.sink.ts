@@ -55,12 +55,16 @@ export class RedisSessionsSink implements ProjectionSink {
   }
 
   /**
-   * Called for the live version between batches: puts the live pointer back if Redis lost it, and says whether this
-   * version's data was lost (then the supervisor restarts it, and readCheckpoint starts the rebuild).
+   * Called for the live version between batches. The registry in PostgreSQL says which version is live; Redis is
+   * made to agree (its pointer lost with its data, or left half-swapped by a swap whose transaction failed after the
+   * pointer moved). Says whether this version's data was lost: then the supervisor restarts it, and readCheckpoint
+   * starts the rebuild.
    */
   async ensureLive(): Promise<{ lost: boolean }> {
-    await this.redis.set(SessionKeys.LIVE_VERSION, String(this.options.version), 'NX');
-    return { lost: (await this.redis.exists(this.keys.checkpoint())) === 0 };
+    await this.redis.set(SessionKeys.LIVE_VERSION, String(this.options.version));
+    const [checkpoint, unavailable] = await this.redis.mget(this.keys.checkpoint(), this.keys.unavailable());
+    if (unavailable === SUPERSEDED) await this.redis.del(this.keys.unavailable());
+    return { lost: checkpoint == null };
   }
 
   async activate(): Promise<void> {
