@@ -40,6 +40,8 @@ function login(userId: string, { ttlMs = 60_000, at = Date.now() } = {}) {
 }
 
 describe('sessions projection in Redis', () => {
+  // Making a PostgreSQL database (the dead-letter test) took over 5 s beside other suites on a busy 2-core machine.
+  jest.setTimeout(30_000);
   let redis: Redis;
   beforeEach(async () => {
     redis = new Redis(REDIS_URL);
