@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig, openEventStore } from '../../libs/config/src';
+import { loadConfig, openEventStore, openRedis } from '../../libs/config/src';
 import { boundedSessionOptions, migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
 import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
@@ -20,10 +19,7 @@ async function main(): Promise<void> {
   await migrate(config.databaseUrl);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections', options: boundedSessionOptions() });
   pool.on('error', () => undefined);
-  const redis = new Redis(config.redisUrl);
-  // Structured logs only: without a listener ioredis prints raw lines to stderr while Redis is down (the sessions
-  // projection's failed batches are logged, and retried, by the runner).
-  redis.on('error', () => undefined);
+  const redis = openRedis(config.redisUrl);
   const eventStore = openEventStore(config, pool);
   // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
   const keys = new DataKeyStore(pool, masterKey);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { EventCodec } from '../../libs/event-codec/src';
+import type { RedisClient } from '../../libs/config/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { ErasedMemberRemover } from './erasure/erased-member-remover';
 import { ErasedMembersReaction } from './erasure/erased-members.reaction';
@@ -17,7 +17,7 @@ import { RedisSessionsSink } from './sessions/redis-sessions.sink';
 
 export interface ProjectionsHostConfig {
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   eventStore: EventStore;
   decoder: EventDecoder;
   /** For the reactions that append to streams (the erased-members reaction). */
@@ -66,7 +66,16 @@ export class ProjectionsHost {
       {
         name: 'sessions',
         externalCheckpoint: true,
-        sinkFor: (version) => new RedisSessionsSink(redis, { version, idleSeconds: config.sessionIdleSeconds, deadLetters }),
+        sinkFor: (version) =>
+          new RedisSessionsSink(redis, {
+            version,
+            idleSeconds: config.sessionIdleSeconds,
+            deadLetters,
+            lastKnownCheckpoint: async () => {
+              const { live, building } = await this.registry.versions('sessions');
+              return [live, building].find((known) => known?.version === version)?.checkpoint;
+            },
+          }),
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },

@@ -152,7 +152,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     const view = await pool.query(`SELECT definition FROM pg_views WHERE viewname = 'memberships'`);
     expect(view.rows[0].definition).toContain('memberships_v2');
     expect(await t.redis.get('sessions:live-version')).toBe('2');
-    expect(await t.redis.keys('sessions:v1:*')).toEqual([]);
+    expect(await t.redis.keys('sessions:{v1}:*')).toEqual([]);
     expect((await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': token } })).status).toBe(200);
 
     // After the swap, the read model equals one built fresh from position 0.
@@ -315,9 +315,9 @@ describe('two projector processes', () => {
     expect(rebuilt).toEqual(fresh);
     // Sessions: one token per login, each stored once (a doubled login would still be one key; a lost one is missing).
     const logins = (await t.app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 1_000_000 })).filter((event) => event.type === 'UserLoggedIn');
-    const sessionsCheckpoint = await t.redis.get('sessions:v1:checkpoint');
+    const sessionsCheckpoint = await t.redis.get('sessions:{v1}:checkpoint');
     expect(sessionsCheckpoint).toBe(`${head!.commit}-${head!.prepare}`);
-    expect((await t.redis.keys('sessions:v1:token:*')).length).toBe(logins.length);
+    expect((await t.redis.keys('sessions:{v1}:token:*')).length).toBe(logins.length);
     process.stdout.write(`failover: takeover ${takeoverMs} ms after SIGKILL (${Date.now() - killedAt} ms to settle), ${commands} commands, ${logins.length} logins\n`);
   });
 });

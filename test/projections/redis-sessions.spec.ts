@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
 import { eventStream } from '../../projections/src/testing/projected-events';
 import { RedisSessionsSink } from '../../projections/src/sessions/redis-sessions.sink';
-import { SessionReader } from '../../projections/src/sessions/session-reader';
+import { SessionReader, SessionsUnavailableError } from '../../projections/src/sessions/session-reader';
 import { SessionKeys } from '../../projections/src/sessions/session-keys';
 import { DeadLetterRecorder } from '../../projections/src/runtime/dead-letters';
 import { createTestDatabase, dropTemplate } from '../support/postgres';
@@ -22,16 +22,19 @@ function login(userId: string, { ttlMs = 60_000, at = Date.now() } = {}) {
   const token = randomBytes(32).toString('base64url');
   const tokenHash = createHash('sha256').update(token).digest('hex');
   const sessionId = randomUUID();
+  const loggedInAt = new Date(at).toISOString();
   const loggedIn = event(userId, 'UserLoggedIn', {
     sessionId,
     tokenHash,
     expiresAt: new Date(at + ttlMs).toISOString(),
-    at: new Date(at).toISOString(),
+    at: loggedInAt,
   });
-  return { token, tokenHash, sessionId, event: loggedIn };
+  return { token, tokenHash, sessionId, at: loggedInAt, event: loggedIn };
 }
 
 describe('sessions projection in Redis', () => {
+  // Making a PostgreSQL database (the dead-letter test) took over 5 s beside other suites on a busy 2-core machine.
+  jest.setTimeout(30_000);
   let redis: Redis;
   beforeEach(async () => {
     redis = new Redis(REDIS_URL);
@@ -115,7 +118,7 @@ describe('sessions projection in Redis', () => {
     const revokeAll = [event(alice, 'AllSessionsRevoked', {})];
     await sink.applyBatch(revokeAll, revokeAll[0]!.position);
     expect(await reader.validate(a2.tokenHash)).toBeUndefined();
-    expect(await redis.keys(`sessions:v1:user:${alice}`)).toEqual([]);
+    expect(await redis.keys(`sessions:{v1}:user:${alice}`)).toEqual([]);
   });
 
   test('a replay of the whole history recreates only the live sessions', async () => {
@@ -163,5 +166,83 @@ describe('sessions projection in Redis', () => {
     expect(parked.rows).toEqual([{ projection: 'sessions', event_id: bad.id, error: 'MalformedSessionEvent' }]);
     await database.drop();
     await dropTemplate();
+  });
+
+  test('data lost (Redis back empty): validation is unavailable, never invalid, until the rebuild is back where it was; idle deadlines come from the events', async () => {
+    const idleSeconds = 1800;
+    const userId = randomUUID();
+    // Logged in 20 minutes ago and in use since: validation moved the idle deadline to now + 30 min.
+    const inUse = login(userId, { ttlMs: 8 * 3600_000, at: Date.now() - 20 * 60_000 });
+    const revoked = login(userId);
+    const history = [inUse.event, revoked.event, event(userId, 'SessionRevoked', { sessionId: revoked.sessionId })];
+    await project(history, new RedisSessionsSink(redis, { version: 1, idleSeconds }));
+    const reader = new SessionReader(redis, idleSeconds);
+    expect(await reader.validate(inUse.tokenHash)).toBeDefined();
+
+    await redis.flushdb();
+    await expect(reader.validate(inUse.tokenHash)).rejects.toBeInstanceOf(SessionsUnavailableError);
+    await expect(reader.validate(revoked.tokenHash)).rejects.toBeInstanceOf(SessionsUnavailableError);
+    await expect(reader.listForUser(userId)).rejects.toBeInstanceOf(SessionsUnavailableError);
+
+    // A new sink (another process, say) knows how far the version had got only from PostgreSQL's mirror.
+    const rebuilt = new RedisSessionsSink(redis, { version: 1, idleSeconds, lastKnownCheckpoint: async () => history.at(-1)!.position });
+    expect(await rebuilt.ensureLive()).toEqual({ lost: true });
+    expect(await rebuilt.readCheckpoint()).toBeUndefined();
+    // Half-way, the login of the revoked session is back but not yet its revocation: still no answer.
+    await rebuilt.applyBatch(history.slice(0, 2), history[1]!.position);
+    await expect(reader.validate(revoked.tokenHash)).rejects.toBeInstanceOf(SessionsUnavailableError);
+    await rebuilt.applyBatch(history.slice(2), history[2]!.position);
+    expect(await rebuilt.ensureLive()).toEqual({ lost: false });
+
+    expect(await reader.validate(revoked.tokenHash)).toBeUndefined();
+    // The idle deadline is the login's plus the idle lifetime (10 minutes from now), not the rebuild's clock plus it.
+    const idleDeadline = await redis.pexpiretime(SessionKeys.forVersion(1).seen(inUse.sessionId));
+    expect(Math.abs(idleDeadline - (Date.parse(inUse.at) + idleSeconds * 1000))).toBeLessThan(1_000);
+    expect(await reader.validate(inUse.tokenHash)).toMatchObject({ sessionId: inUse.sessionId });
+  });
+
+  test('a Redis that does not answer makes validation unavailable, not invalid', async () => {
+    const dead = new Redis(1, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    dead.on('error', () => undefined);
+    const reader = new SessionReader(dead, 60);
+    await expect(reader.validate('a'.repeat(64))).rejects.toBeInstanceOf(SessionsUnavailableError);
+    await expect(reader.ownerOf(randomUUID())).rejects.toBeInstanceOf(SessionsUnavailableError);
+    dead.disconnect();
+  });
+
+  test('a blue/green swap carries the idle timers over, and a reader still on the old version follows the pointer', async () => {
+    const idleSeconds = 1800;
+    const userId = randomUUID();
+    const inUse = login(userId, { ttlMs: 8 * 3600_000, at: Date.now() - 25 * 60_000 });
+    const idle = login(userId, { ttlMs: 8 * 3600_000, at: Date.now() - 25 * 60_000 });
+    const old = await project([inUse.event, idle.event], new RedisSessionsSink(redis, { version: 1, idleSeconds }));
+    const reader = new SessionReader(redis, idleSeconds);
+    expect(await reader.validate(inUse.tokenHash)).toBeDefined(); // its idle deadline is now + 30 min; idle's is in 5
+    const kept = await redis.pexpiretime(SessionKeys.forVersion(1).seen(inUse.sessionId));
+
+    const next = await project([inUse.event, idle.event], new RedisSessionsSink(redis, { version: 2, idleSeconds }));
+    await next.activate();
+    await old.drop();
+    expect(await redis.get(SessionKeys.LIVE_VERSION)).toBe('2');
+    expect(await redis.pexpiretime(SessionKeys.forVersion(2).seen(inUse.sessionId))).toBe(kept);
+    const idleDeadline = await redis.pexpiretime(SessionKeys.forVersion(2).seen(idle.sessionId));
+    expect(idleDeadline).toBeLessThan(Date.now() + 6 * 60_000);
+    // The reader had version 1 in mind; it answers from version 2 without a failed check.
+    expect(await reader.validate(inUse.tokenHash)).toMatchObject({ sessionId: inUse.sessionId });
+    expect(await redis.keys('sessions:{v1}:*')).toEqual([]);
+  });
+
+  test('a swap left half-done in Redis (its PostgreSQL transaction failed) is undone by the live version', async () => {
+    const session = login(randomUUID());
+    const live = await project([session.event]);
+    const reader = new SessionReader(redis, 60);
+    // Pointer moved and version 1 marked replaced, but the registry still says version 1 is live.
+    await redis.set(SessionKeys.LIVE_VERSION, '2');
+    await redis.set(SessionKeys.forVersion(1).unavailable(), 'superseded');
+    await expect(reader.validate(session.tokenHash)).rejects.toBeInstanceOf(SessionsUnavailableError);
+
+    expect(await live.ensureLive()).toEqual({ lost: false });
+    expect(await redis.get(SessionKeys.LIVE_VERSION)).toBe('1');
+    expect(await reader.validate(session.tokenHash)).toMatchObject({ sessionId: session.sessionId });
   });
 });

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Redis } from 'ioredis';
-import { loadConfig, type AppConfig } from '../../libs/config/src';
+import { loadConfig, openRedis, redisMasters, type AppConfig, type RedisClient } from '../../libs/config/src';
 import { createApp } from '../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
@@ -16,7 +15,7 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   database: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   /** Log lines written by the app (only when created with `captureLogs`). */
   logs: string[];
   /** Every event in the store, through the app's own event store (either adapter), as stored: sealed fields sealed. */
@@ -77,8 +76,9 @@ export async function createTestApp(options: {
   const given = shared ?? options.database;
   const database = given ? { ...given, drop: async () => undefined } : await createTestDatabase('api');
   const redisUrl = options.redisUrl ?? testRedisUrl(options.redisDb);
-  const redis = new Redis(redisUrl);
-  await redis.flushdb();
+  const redis = openRedis(redisUrl);
+  // Every master's database, so that a cluster starts empty as well.
+  await Promise.all(redisMasters(redis).map((node) => node.flushdb()));
   const config = loadConfig({
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,

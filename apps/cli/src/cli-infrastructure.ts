@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { Pool } from 'pg';
-import { loadConfig, openEventStore } from '../../../libs/config/src';
+import { loadConfig, openEventStore, openRedis } from '../../../libs/config/src';
 import { ProjectionOperations } from '../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../projections/src/ops/projection-status';
 
@@ -8,7 +7,7 @@ import { ProjectionStatusReader } from '../../../projections/src/ops/projection-
 export function openCliInfrastructure() {
   const config = loadConfig();
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2, application_name: 'accounts-cli' });
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = openRedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const eventStore = openEventStore(config, pool);
   const status = new ProjectionStatusReader(pool, eventStore);
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url';
 
 /**
  * The service's configuration, read once from the environment (../shared/API.md, Configuration). Invalid values
@@ -19,7 +20,8 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
   EVENTSTORE_URL: z.string().min(1).optional(),
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** One server (`redis://…`, `rediss://…`) or a cluster's seed nodes (`redis+cluster://host:port,host:port`). */
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379').refine((url) => parseRedisUrl(url) !== undefined),
   OPENSEARCH_URL: z.string().min(1).optional(),
   S3_ENDPOINT: z.string().min(1).optional(),
   S3_BUCKET: z.string().min(1).optional(),

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../libs/config/src';
 import { comparePositions, parsePosition, type Position } from '../../../libs/event-store/src';
 import { SessionKeys } from '../sessions/session-keys';
 
@@ -13,7 +13,7 @@ export type ProjectionName = 'read_model' | 'sessions' | 'search';
 export class ConsistencyGate {
   constructor(
     private readonly pool: Pool,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
   ) {}
 
   /** True once `projection` has processed `position`; false if `timeoutMs` passed first. */

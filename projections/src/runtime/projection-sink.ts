@@ -23,4 +23,10 @@ export interface ProjectionSink {
   activate(registry: PoolClient): Promise<void>;
   /** Removes everything this version stored: after it was replaced, never while it is live. */
   drop(): Promise<void>;
+  /**
+   * For a store that can lose its data behind our back (Redis without persistence): called for the live version
+   * between batches. It restores what marks the version live, and says whether the version's data is gone; the
+   * supervisor then restarts it, and `readCheckpoint` rebuilds it from the first event.
+   */
+  ensureLive?(): Promise<{ lost: boolean }>;
 }

@@ -145,6 +145,12 @@ export class ProjectionSupervisor {
       await this.stopRunner(this.builder); // the rebuild was withdrawn
       this.builder = undefined;
     }
+    if (this.live && this.live.runner.current().state === 'live' && (await this.live.sink.ensureLive?.())?.lost) {
+      // Its store came back empty (or was flushed): with no batch to fail, nothing else would notice.
+      this.options.onEvent?.(this.name, 'store lost its data; rebuilding from the first event', { version: this.live.version });
+      await this.stopRunner(this.live);
+      this.live = this.run(live.version);
+    }
     if (this.builder && this.builder.runner.current().state === 'live') await this.swap(live.version, this.builder);
     for (const request of await this.registry.pendingRetries(this.name)) await this.retryDeadLetters(request);
   }

@@ -1,29 +1,35 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../libs/config/src';
 
 /**
  * Lua scripts, so that each step is atomic in Redis: a batch of session changes lands with its checkpoint or not at
  * all (as a MULTI/EXEC would, but a script can also read — revoking all of a user's sessions needs their list), and
  * validating a token reads the session and touches its idle timer in one round trip.
+ *
+ * Every key a script touches belongs to one projection version, under its hash tag (see SessionKeys), and the
+ * version's checkpoint key is always KEYS[1]: a cluster client routes the call to the node that holds the slot.
+ * Keys derived inside a script (a session's token, its idle timer) share the tag, so they live in the same slot.
  */
 
 /**
- * KEYS: none (keys are derived from the prefix: one projection version's keys, plus the idle timers).
+ * KEYS[1] checkpoint, KEYS[2] the version's unavailable marker.
  * ARGV[1] prefix, ARGV[2] expected checkpoint ('' for none), ARGV[3] new checkpoint, ARGV[4] now (ms),
- * ARGV[5] idle lifetime (ms), ARGV[6] JSON array of operations.
- * Returns the number of operations applied, or an error 'CHECKPOINT_MOVED' when another writer got there first.
+ * ARGV[5] idle lifetime (ms), ARGV[6] JSON array of operations, ARGV[7] '1' when this batch completes a rebuild
+ * after lost data (the marker goes).
+ * Returns the number of operations applied, or an error 'CHECKPOINT_MOVED' when another writer got there first (or
+ * the data was lost meanwhile: the checkpoint key is gone).
  */
 export const APPLY_SESSION_BATCH = `
 local prefix, expected, checkpoint = ARGV[1], ARGV[2], ARGV[3]
 local now, idle = tonumber(ARGV[4]), tonumber(ARGV[5])
 local ops = cjson.decode(ARGV[6])
-local current = redis.call('GET', prefix .. 'checkpoint') or ''
+local current = redis.call('GET', KEYS[1])
 if current ~= expected then return redis.error_reply('CHECKPOINT_MOVED') end
 
 local function revoke(sessionId, userId)
   local tokenHash = redis.call('GET', prefix .. 'session:' .. sessionId)
   if tokenHash then redis.call('DEL', prefix .. 'token:' .. tokenHash) end
-  redis.call('DEL', prefix .. 'session:' .. sessionId, 'sessions:seen:' .. sessionId)
+  redis.call('DEL', prefix .. 'session:' .. sessionId, prefix .. 'seen:' .. sessionId)
   if userId then redis.call('SREM', prefix .. 'user:' .. userId, sessionId) end
 end
 
@@ -39,8 +45,9 @@ for _, op in ipairs(ops) do
       local userKey = prefix .. 'user:' .. op.userId
       local userExpiry = redis.call('PEXPIRETIME', userKey)
       if userExpiry < expiresAt then redis.call('PEXPIREAT', userKey, expiresAt) end
+      -- The idle deadline counts from the login, the last activity the events know of, never from this replay.
       local idleUntil = math.min(tonumber(op.loggedInAtMs) + idle, expiresAt)
-      if idleUntil > now then redis.call('SET', 'sessions:seen:' .. op.sessionId, '1', 'PXAT', idleUntil, 'NX') end
+      if idleUntil > now then redis.call('SET', prefix .. 'seen:' .. op.sessionId, '1', 'PXAT', idleUntil, 'NX') end
     end
   elseif op.kind == 'revoke' then
     revoke(op.sessionId, op.userId)
@@ -50,25 +57,32 @@ for _, op in ipairs(ops) do
     redis.call('DEL', userKey)
   end
 end
-redis.call('SET', prefix .. 'checkpoint', checkpoint)
+redis.call('SET', KEYS[1], checkpoint)
+if ARGV[7] == '1' then
+  local marker = redis.call('GET', KEYS[2])
+  if marker and string.sub(marker, 1, 11) == 'rebuilding:' then redis.call('DEL', KEYS[2]) end
+end
 return #ops
 `;
 
+/** What VALIDATE_SESSION answers when the version it read cannot tell (lost, rebuilding, superseded). */
+export const VERSION_UNAVAILABLE = 'unavailable';
+
 /**
- * Validates a token: KEYS none; ARGV[1] token hash, ARGV[2] now (ms), ARGV[3] idle lifetime (ms).
- * Reads which projection version is live, then the session; refreshes its idle timer. Returns the stored session
- * JSON, or nil when it is unknown, revoked, expired or idle.
+ * Validates a token: KEYS[1] checkpoint, KEYS[2] unavailable marker, KEYS[3] the token's key; ARGV[1] prefix,
+ * ARGV[2] now (ms), ARGV[3] idle lifetime (ms).
+ * Returns the stored session JSON and refreshes its idle timer; nil when the session is unknown, revoked, expired or
+ * idle; VERSION_UNAVAILABLE when this version cannot say (its data is gone, being rebuilt, or replaced).
  */
 export const VALIDATE_SESSION = `
-local version = redis.call('GET', 'sessions:live-version') or '1'
-local prefix = 'sessions:v' .. version .. ':'
-local record = redis.call('GET', prefix .. 'token:' .. ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 1 then return '${VERSION_UNAVAILABLE}' end
+local record = redis.call('GET', KEYS[3])
 if not record then return nil end
 local session = cjson.decode(record)
 local now, idle = tonumber(ARGV[2]), tonumber(ARGV[3])
-local seenKey = 'sessions:seen:' .. session.sessionId
+local seenKey = ARGV[1] .. 'seen:' .. session.sessionId
 if redis.call('EXISTS', seenKey) == 0 then return nil end
-local expiresAt = redis.call('PEXPIRETIME', prefix .. 'token:' .. ARGV[1])
+local expiresAt = redis.call('PEXPIRETIME', KEYS[3])
 if expiresAt > 0 and expiresAt <= now then return nil end
 local idleUntil = now + idle
 if expiresAt > 0 and expiresAt < idleUntil then idleUntil = expiresAt end
@@ -77,17 +91,42 @@ return record
 `;
 
 /**
- * Runs a script by its SHA-1 (EVALSHA), sending its text only when Redis does not have it yet (after a restart or a
- * SCRIPT FLUSH): validation runs thousands of times a second, and shipping and hashing the text each time costs.
+ * Carries idle timers over to a new version at a swap: KEYS[1] the new version's checkpoint; ARGV[1] its prefix,
+ * ARGV[2] JSON [[sessionId, idle deadline (ms)], …] read from the old version. A session the new version holds gets
+ * the later of the two deadlines; one it does not hold (revoked, expired) gets none.
  */
-export async function runScript(redis: Redis, script: string, args: string[]): Promise<unknown> {
-  const sha = scriptShas.get(script) ?? createHash('sha1').update(script).digest('hex');
-  scriptShas.set(script, sha);
+export const CARRY_IDLE_TIMERS = `
+local prefix = ARGV[1]
+local carried = 0
+for _, timer in ipairs(cjson.decode(ARGV[2])) do
+  local sessionId, deadline = timer[1], tonumber(timer[2])
+  if redis.call('EXISTS', prefix .. 'session:' .. sessionId) == 1 then
+    local seenKey = prefix .. 'seen:' .. sessionId
+    if redis.call('PEXPIRETIME', seenKey) < deadline then
+      redis.call('SET', seenKey, '1', 'PXAT', deadline)
+      carried = carried + 1
+    end
+  end
+end
+return carried
+`;
+
+/**
+ * Runs a script by its SHA-1 (EVALSHA), sending its text only when Redis does not have it yet (after a restart, a
+ * SCRIPT FLUSH, or on a cluster node that has not run it): validation runs thousands of times a second, and shipping
+ * and hashing the text each time costs.
+ */
+export async function runScript(redis: RedisClient, script: string, keys: string[], args: string[]): Promise<unknown> {
+  let sha = scriptShas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    scriptShas.set(script, sha);
+  }
   try {
-    return await redis.evalsha(sha, 0, ...args);
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script, 0, ...args);
+    return redis.eval(script, keys.length, ...keys, ...args);
   }
 }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import type { AppConfig } from '../../../../libs/config/src';
+import type { AppConfig, RedisClient } from '../../../../libs/config/src';
 import { EventCodec } from '../../../../libs/event-codec/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
@@ -25,7 +24,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
   ) {}
@@ -59,12 +58,12 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
     {
       provide: ConsistencyGate,
       inject: [PG_POOL, REDIS],
-      useFactory: (pool: Pool, redis: Redis) => new ConsistencyGate(pool, redis),
+      useFactory: (pool: Pool, redis: RedisClient) => new ConsistencyGate(pool, redis),
     },
     {
       provide: SessionReader,
       inject: [REDIS, APP_CONFIG],
-      useFactory: (redis: Redis, config: AppConfig) => new SessionReader(redis, config.sessionIdleSeconds),
+      useFactory: (redis: RedisClient, config: AppConfig) => new SessionReader(redis, config.sessionIdleSeconds),
     },
     {
       provide: SEARCH_BACKEND,

@@ -43,7 +43,7 @@ export class SessionsHttpController {
 
   @Get('sessions/current')
   @ReadsFrom('sessions')
-  @Documented({ summary: 'Validate a session token (X-Session-Token)', errors: ['session_invalid', 'projection_lagging'] })
+  @Documented({ summary: 'Validate a session token (X-Session-Token)', errors: ['session_invalid', 'projection_lagging', 'service_unavailable'] })
   async current(@Headers('x-session-token') token: string | undefined) {
     if (typeof token !== 'string' || !TOKEN.test(token)) throw sessionInvalid();
     const session = await this.reader.validate(sessionTokenHash(token));
