@@ -42,13 +42,14 @@ export const TEST_CLIENT_IP = '203.0.113.77';
  * Two apps on one database (and, with EventStoreDB, one server): two processes of the service as far as the stores can
  * tell, sharing nothing in memory. They share the Redis database too.
  */
-export async function createTwoProcesses(options: { redisDb: number; eventStore: 'postgres' | 'esdb' }): Promise<[TestApp, TestApp]> {
-  const first = await createTestApp({ redisDb: options.redisDb, eventStore: options.eventStore });
+export async function createTwoProcesses(options: { redisDb: number; redisUrl?: string; eventStore: 'postgres' | 'esdb'; env?: Record<string, string> }): Promise<[TestApp, TestApp]> {
+  const first = await createTestApp({ redisDb: options.redisDb, redisUrl: options.redisUrl, eventStore: options.eventStore, env: options.env });
   const second = await createTestApp({
     redisDb: options.redisDb,
+    redisUrl: options.redisUrl,
     shareDatabaseWith: first,
     eventStore: 'postgres',
-    env: options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {},
+    env: { ...options.env, ...(options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {}) },
   });
   return [first, second];
 }
@@ -59,6 +60,8 @@ export async function createTwoProcesses(options: { redisDb: number; eventStore:
  */
 export async function createTestApp(options: {
   redisDb: number;
+  /** A Redis of the test's own (test/support/private-redis.ts) instead of database `redisDb` of the shared one. */
+  redisUrl?: string | undefined;
   env?: Record<string, string>;
   shareDatabaseWith?: TestApp;
   captureLogs?: boolean;
@@ -69,7 +72,7 @@ export async function createTestApp(options: {
   // A second app on the same database stands for a second process: it shares the stores, not the in-process state.
   const shared = options.shareDatabaseWith?.database;
   const database = shared ? { ...shared, drop: async () => undefined } : await createTestDatabase('api');
-  const redisUrl = testRedisUrl(options.redisDb);
+  const redisUrl = options.redisUrl ?? testRedisUrl(options.redisDb);
   const redis = new Redis(redisUrl);
   await redis.flushdb();
   const config = loadConfig({

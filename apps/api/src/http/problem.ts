@@ -35,6 +35,7 @@ export const STATUS_BY_CODE = {
   upload_url_expired: 403,
   upload_url_invalid: 403,
   rate_limited: 429,
+  too_many_attempts: 429,
   internal_error: 500,
   service_unavailable: 503,
   projection_lagging: 504,
@@ -68,6 +69,8 @@ export class ProblemError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** Sent as `Retry-After` (429, 503): when the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'ProblemError';

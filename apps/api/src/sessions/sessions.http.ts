@@ -12,6 +12,7 @@ import { Ctx, type RequestContext } from '../http/request-context';
 import { type IdempotentRequest, IdempotencyInterceptor, RerunOnRepeat } from '../idempotency/idempotency.interceptor';
 import { Documented } from '../openapi/documented.decorator';
 import { ReadsFrom } from '../queries/consistent-with';
+import { AttemptThrottle } from '../throttling/attempt-throttle';
 import { UserLookup } from '../users/user-lookup';
 import { SessionCommands } from './session-commands';
 
@@ -28,20 +29,30 @@ export class SessionsHttpController {
     private readonly sessions: SessionCommands,
     private readonly reader: SessionReader,
     private readonly users: UserLookup,
+    private readonly throttle: AttemptThrottle,
   ) {}
 
   @Post('sessions')
   @HttpCode(201)
   @UseInterceptors(IdempotencyInterceptor)
   @RerunOnRepeat()
-  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials'] })
+  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'too_many_attempts'] })
   async logIn(
     @Body({ schema: LoginRequest }) body: z.infer<typeof LoginRequest>,
     @Ctx() context: RequestContext,
     @Req() request: IdempotentRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const session = await this.sessions.logIn(body.email, body.password, context.clientIp, CommandEnvelope.from(context, request), request.commandIdSeed);
+    // Counted before the password is checked (a failure until it succeeds), so concurrent guesses cannot slip past.
+    const attempt = await this.throttle.begin('login', body.email, context.clientIp);
+    let session;
+    try {
+      session = await this.sessions.logIn(body.email, body.password, context.clientIp, CommandEnvelope.from(context, request), request.commandIdSeed);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'invalid_credentials')) await attempt.abandoned();
+      throw error;
+    }
+    await attempt.succeeded();
     withPosition(reply, session.position);
     void reply.header('cache-control', 'no-store');
     return { token: session.token, sessionId: session.sessionId, userId: session.userId, expiresAt: session.expiresAt };

@@ -9,7 +9,7 @@ import { IdempotencyInterceptor } from '../../idempotency/idempotency.intercepto
 import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
 import { Documented } from '../../openapi/documented.decorator';
 import { UploadRecords } from '../upload-records';
-import { ALLOWED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../upload-rules';
+import { ALLOWED_IMAGE_TYPES, isImageType, MAX_UPLOAD_BYTES } from '../upload-rules';
 import type { AppConfig } from '../../../../../libs/config/src';
 
 const AnnounceUploadRequest = z.strictObject({
@@ -38,7 +38,7 @@ export class AnnounceUploadHttpController {
   @Documented({ summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)', body: AnnounceUploadRequest, errors: ['upload_type_not_allowed', 'upload_too_large'] })
   async announce(@Body({ schema: AnnounceUploadRequest }) body: z.infer<typeof AnnounceUploadRequest>, @Ctx() context: RequestContext) {
     const contentType = body.contentType.toLowerCase();
-    if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(contentType)) {
+    if (!isImageType(contentType)) {
       throw new ProblemError('upload_type_not_allowed', `Only ${ALLOWED_IMAGE_TYPES.join(', ')} may be uploaded.`, [{ field: 'contentType', message: 'not an allowed image type' }]);
     }
     if (body.size > MAX_UPLOAD_BYTES) throw new ProblemError('upload_too_large', 'Uploads are at most 5 MiB.', [{ field: 'size', message: `at most ${MAX_UPLOAD_BYTES} bytes` }]);
