@@ -14,6 +14,7 @@ import { type IdempotentRequest, IdempotencyInterceptor } from '../../../idempot
 import { Documented } from '../../../openapi/documented.decorator';
 import { UserLookup } from '../../user-lookup';
 import { userStream } from '../../../../../../libs/streams/src';
+import { commonPasswords } from '../../../../../../libs/common-passwords/src';
 
 export class ChangePasswordCommand {
   constructor(
@@ -38,7 +39,7 @@ export class ChangePasswordHandler implements ICommandHandler<ChangePasswordComm
     // An unknown user gets the same answer as a wrong password: the route must not reveal which ids exist.
     const verified = user.status === 'active' ? await this.passwords.verify(user.passwordHash, currentPassword) : await this.passwords.verifyAgainstDummy(currentPassword);
     if (user.status !== 'active' || !verified) throw new DomainError('invalid_credentials', 'The current password is wrong.');
-    checkPasswordPolicy(newPassword, user.email, 'newPassword');
+    checkPasswordPolicy(newPassword, user.email, commonPasswords, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
     const outcome = await this.aggregates.execute(
       userStream(userId),

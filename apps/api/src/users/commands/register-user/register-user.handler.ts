@@ -6,6 +6,7 @@ import { AggregateStore } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-context';
 import { EmailReservations } from '../../email-reservations';
 import { userStream } from '../../../../../../libs/streams/src';
+import { commonPasswords } from '../../../../../../libs/common-passwords/src';
 
 export class RegisterUserCommand {
   constructor(
@@ -33,7 +34,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUserCommand,
 
   async execute({ email: rawEmail, password, envelope }: RegisterUserCommand): Promise<RegisteredUser> {
     const email = parseEmail(rawEmail);
-    checkPasswordPolicy(password, email); // before hashing: hashing is slow on purpose
+    checkPasswordPolicy(password, email, commonPasswords); // before hashing: hashing is slow on purpose
     const userId = envelope.newId('user');
     const passwordHash = await this.passwords.hash(password);
     await this.reservations.reserve(email, userId, envelope);
