@@ -37,8 +37,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 
 /**
  * The one place where errors become HTTP responses: `application/problem+json` with a stable `code`. Only messages
- * written for callers pass through; anything unexpected becomes a bare 500 and is logged by name only, since an
- * unknown error's message may carry input (and so personal data).
+ * written for callers pass through; anything unexpected becomes a bare 500, logged with its class, message and stack
+ * through the scrubbing logger (an unknown error's message may carry input, and so personal data).
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -63,7 +63,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
       return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
     }
-    this.logger.error({ errorName: exception instanceof Error ? exception.name : typeof exception }, 'unhandled error');
+    // Class, message and stack (the logger scrubs them: a driver's message may quote a value); never the request.
+    this.logger.error({ err: exception instanceof Error ? exception : { type: typeof exception } }, 'unhandled error');
     return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
   }
 }
