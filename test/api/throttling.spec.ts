@@ -8,6 +8,7 @@ import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const FRONTEND_KEY = 'frontend-key-that-tells-client-ips';
 const PLAIN_KEY = 'plain-sessions-key';
+const SMALL_KEY = 'a-key-with-a-small-budget';
 const PASSWORD = 'correct horse battery';
 
 /**
@@ -26,7 +27,7 @@ describe('login throttling across two API processes', () => {
       redisDb: 0,
       redisUrl: redis.url,
       eventStore: 'postgres',
-      env: { SERVICE_KEYS: [DEVELOPMENT_SERVICE_KEYS, `frontend:${sha256(FRONTEND_KEY)}:sessions:client-ip`, `plain:${sha256(PLAIN_KEY)}:sessions`].join(',') },
+      env: { SERVICE_KEYS: [DEVELOPMENT_SERVICE_KEYS, `frontend:${sha256(FRONTEND_KEY)}:sessions:client-ip`, `plain:${sha256(PLAIN_KEY)}:sessions`, `small:${sha256(SMALL_KEY)}:queries+ops:3/s`].join(',') },
     });
     await first.request('POST', '/v1/users', { body: { email: 'ada@example.com', password: PASSWORD } });
   });
@@ -121,6 +122,37 @@ describe('login throttling across two API processes', () => {
       expect(key).not.toMatch(/@|example|198\.51|192\.0|203\.0/);
       expect(key).not.toContain(TEST_CLIENT_IP);
     }
+  });
+
+  test('per-key budgets, shared by both processes: RateLimit headers on every response, then 429 rate_limited with Retry-After', async () => {
+    const started = Date.now();
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? second : first).request('GET', '/v1/search/users?q=ada', { key: SMALL_KEY })));
+    const windows = Math.ceil((Date.now() - started) / 1000) + 1;
+    const answered = responses.filter((response) => response.status === 200);
+    const refused = responses.filter((response) => response.status === 429);
+    expect(answered.length + refused.length).toBe(12);
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    expect(answered.length).toBeLessThanOrEqual(3 * windows); // 3 a second across both processes, not 3 each
+    expect(refused.length).toBeGreaterThan(0);
+    for (const response of responses) {
+      expect(response.headers['ratelimit-policy']).toBe('"per-key";q=3;w=1');
+      expect(response.headers['ratelimit']).toMatch(/^"per-key";r=\d+;t=\d+$/);
+    }
+    expect(refused[0]!.body.code).toBe('rate_limited');
+    expect(refused[0]!.headers['content-type']).toContain('application/problem+json');
+    expect(Number(refused[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    // Health and metrics are exempt even while the key is over its budget; another key has a budget of its own.
+    expect((await first.request('GET', '/metrics', { key: SMALL_KEY })).status).toBe(200);
+    const health = await second.request('GET', '/health/live', { key: SMALL_KEY });
+    expect([health.status, health.headers['ratelimit']]).toEqual([200, undefined]);
+    const other = await first.request('GET', '/v1/search/users?q=ada');
+    expect([other.status, other.headers['ratelimit-policy']]).toEqual([200, '"per-key";q=1000;w=1']);
+
+    // The budget comes back with the next window.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await second.request('GET', '/v1/search/users?q=ada', { key: SMALL_KEY })).status).toBe(200);
+    expect((await first.redis.keys('budget:*')).every((key) => !key.includes(SMALL_KEY))).toBe(true);
   });
 
   /** Moves each locked address's last failure back by its lock, as if the wait had passed (Redis's clock is not ours to move). */

@@ -15,6 +15,9 @@ import { requireJsonBodies } from './http/json-only';
 import { nestLogger, registerRequestLogging } from './http/request-logging';
 import { validationProblem } from './http/validation-problem';
 import { MAX_UPLOAD_BYTES } from './files/upload-rules';
+import { ServiceKeys } from './auth/service-keys';
+import { REDIS } from './infrastructure/tokens';
+import { registerRequestBudgets } from './throttling/request-budgets';
 
 /**
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
@@ -40,6 +43,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
+  await registerRequestBudgets(app.getHttpAdapter().getInstance(), app.get(REDIS), app.get(ServiceKeys));
   registerRequestLogging(app.getHttpAdapter().getInstance(), logger, app.get(Metrics));
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());
