@@ -5,9 +5,9 @@ import { normaliseEmail } from '../../../../libs/domain/src';
 import { LookupHasher, type MasterKey } from '../../../../libs/privacy/src';
 import { ProblemError } from '../http/problem';
 import { MASTER_KEY, REDIS } from '../infrastructure/tokens';
-import { ATTEMPT_SCRIPT, UNCOUNT_SCRIPT } from './throttle-script';
+import { ATTEMPT_SCRIPT, SETTLE_SCRIPT } from './throttle-script';
 
-const SHAS = new Map([ATTEMPT_SCRIPT, UNCOUNT_SCRIPT].map((script) => [script, createHash('sha1').update(script).digest('hex')]));
+const SHAS = new Map([ATTEMPT_SCRIPT, SETTLE_SCRIPT].map((script) => [script, createHash('sha1').update(script).digest('hex')]));
 
 /** The actions throttled per address and per client IP (API.md, "Who may act, and how much"). */
 export type ThrottledAction = 'login' | 'password-reset';
@@ -59,18 +59,16 @@ export class AttemptThrottle {
     }
     return {
       succeeded: async () => {
-        await this.redis.del(addressKey);
-        await this.run(UNCOUNT_SCRIPT, keys.slice(1), []);
+        await this.run(SETTLE_SCRIPT, keys, [1]);
       },
       abandoned: async () => {
-        await this.run(UNCOUNT_SCRIPT, keys, []);
+        await this.run(SETTLE_SCRIPT, keys, [0]);
       },
     };
   }
 
   /** EVALSHA, sending the text only when Redis does not have it yet (after a restart or a SCRIPT FLUSH). */
   private async run(script: string, keys: string[], args: number[]): Promise<unknown> {
-    if (keys.length === 0) return 0;
     try {
       return await this.redis.evalsha(SHAS.get(script)!, keys.length, ...keys, ...args);
     } catch (error) {

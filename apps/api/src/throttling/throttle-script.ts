@@ -36,12 +36,15 @@ return 0
 `;
 
 /**
- * Takes back one counted attempt from each key (an attempt that succeeded, or that ended without a verdict, such as
- * a store being down): never below zero. KEYS: the keys.
+ * How an attempt that was let through ended, in one round trip: the first ARGV[1] keys are cleared outright (a
+ * success clears the address), the others take back this one attempt (it no longer counts against the IP; an
+ * attempt without a verdict, such as a store being down, takes itself back from every key), never below zero.
  */
-export const UNCOUNT_SCRIPT = `
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 and redis.call('HINCRBY', key, 'count', -1) <= 0 then redis.call('DEL', key) end
+export const SETTLE_SCRIPT = `
+local cleared = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if i <= cleared then redis.call('DEL', key)
+  elseif redis.call('EXISTS', key) == 1 and redis.call('HINCRBY', key, 'count', -1) <= 0 then redis.call('DEL', key) end
 end
 return 0
 `;
