@@ -77,7 +77,8 @@ export interface CursorKeys {
 /** Ranks are tiers 0 to 3 (OpenSearch's from its score, up to 4); similarity is a rounded thousandth. */
 const MAX_RANK = 4;
 const MAX_SIMILARITY = 1000;
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids are UUIDs; any plain token of their alphabet passes (it is compared as text), nothing that could fail in SQL. */
+const ID = /^[0-9A-Za-z-]{1,64}$/;
 const isIntIn = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 
 export function encodeCursor(keys: CursorKeys): string {
