@@ -56,6 +56,50 @@ describe.each(EVENT_STORES)('personal data stays sealed (%s)', (eventStore) => {
     }
   });
 
+  test('at LOG_LEVEL=debug, URL-encoded personal data in paths and query strings reaches no log line (issue #11)', async () => {
+    const email = 'Pierre.Curie@Sorbonne.example';
+    const user = await t.request('POST', '/v1/users', { body: { email, password: 'the discovery of polonium' } });
+    expect(user.status).toBe(201);
+    const from = t.logs.length;
+    const encoded = encodeURIComponent(email); // Pierre.Curie%40Sorbonne.example
+    for (const url of [
+      `/v1/users?email=${encoded}`,
+      `/v1/users?email=${encodeURIComponent(encoded)}`, // double-encoded: %2540
+      `/v1/users?email=${email.replace('@', '%40').replace(/\./g, '%2E')}`,
+      `/v1/search/users?q=${encodeURIComponent('pierre.curie')}&limit=5`,
+      `/v1/search/users?q=${encoded}`,
+      `/v1/search/organizations?q=${encodeURIComponent('Curie Laboratory')}`,
+      `/v1/users/${encoded}`,
+      `/v1/users/${encoded}/sessions`,
+      `/v1/no-such-route/${encoded}?ip=${encodeURIComponent(TEST_CLIENT_IP)}`,
+    ]) {
+      expect((await t.request('GET', url)).status).toBeLessThan(500);
+    }
+    const logs = t.logs.slice(from).join('\n');
+    expect(logs).toContain('request detail'); // the debug lines were written, and searched below
+    for (const value of [email, encoded, encodeURIComponent(encoded), 'pierre.curie', 'pierre%2ecurie', 'sorbonne', 'curie laboratory', 'curie%20laboratory', 'curie+laboratory', TEST_CLIENT_IP]) {
+      expect({ value, found: logs.toLowerCase().includes(value.toLowerCase()) }).toEqual({ value, found: false });
+    }
+  });
+
+  test('an unhandled error is logged with its class, message and stack, scrubbed; the caller gets a bare 500 (issue #11)', async () => {
+    const org = await t.request('POST', '/v1/organizations', { body: { name: 'Broken Lab' }, headers: { 'x-actor-id': (await t.request('POST', '/v1/users', { body: { email: 'broken.lab@example.org', password: 'a password for the lab' } })).body.id } });
+    const from = t.logs.length;
+    // The read model's table disappears under the service: a failure no route foresaw.
+    await t.database.pool.query('ALTER TABLE organizations RENAME TO organizations_gone');
+    try {
+      const failed = await t.request('GET', `/v1/organizations/${org.body.id}?email=${encodeURIComponent('broken.lab@example.org')}`);
+      expect([failed.status, failed.body.code]).toEqual([500, 'internal_error']);
+      expect(failed.text).not.toMatch(/organizations_gone|relation|at [\w.]+ \(/);
+    } finally {
+      await t.database.pool.query('ALTER TABLE organizations_gone RENAME TO organizations');
+    }
+    const lines = t.logs.slice(from).map((line) => JSON.parse(line) as { msg: string; err?: { type: string; message: string; stack: string } });
+    const logged = lines.find((line) => line.msg === 'unhandled error');
+    expect(logged?.err).toEqual({ type: expect.any(String), message: expect.stringContaining('organizations'), stack: expect.stringMatching(/\n\s+at /) });
+    expect(t.logs.slice(from).join('\n')).not.toMatch(/\[object Object\]|broken\.lab/);
+  });
+
   test('every store, once the projections have caught up, holds passwords, their hashes and payment references only sealed', async () => {
     const password = 'the secret of radium';
     const user = await t.request('POST', '/v1/users', { body: { email: 'irene.joliot@example.org', password } });

@@ -8,6 +8,8 @@ import { dropTemplate } from '../support/postgres';
 
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 const REVIEWER_KEY = 'reviewer-key-without-pii';
+/** The development key has no `audit:pii` (README): unmasked reads need a key of their own. */
+const PII_KEY = 'compliance-key-with-pii';
 const QUERIES_KEY = 'queries-only-key';
 
 function freePort(): Promise<number> {
@@ -26,7 +28,7 @@ describe('audit', () => {
   beforeAll(async () => {
     t = await createTestApp({
       redisDb: 1,
-      env: { SERVICE_KEYS: [DEVELOPMENT_SERVICE_KEYS, `reviewer:${sha256(REVIEWER_KEY)}:audit`, `billing:${sha256(QUERIES_KEY)}:queries`].join(',') },
+      env: { SERVICE_KEYS: [DEVELOPMENT_SERVICE_KEYS, `reviewer:${sha256(REVIEWER_KEY)}:audit`, `compliance:${sha256(PII_KEY)}:audit+audit:pii`, `billing:${sha256(QUERIES_KEY)}:queries`].join(',') },
     });
   });
   afterAll(async () => {
@@ -71,15 +73,15 @@ describe('audit', () => {
     expect(JSON.stringify(masked.body)).not.toMatch(/alice|argon2|203\.0\.113\.77/i);
     expect(await readsRecorded()).toHaveLength(before); // a masked read is not a read of personal data
 
-    const unmasked = await t.request('GET', `/v1/audit/users/${id}/events`, { headers: { 'x-actor-id': randomUUID(), 'x-correlation-id': 'corr-review' } });
+    const unmasked = await t.request('GET', `/v1/audit/users/${id}/events`, { key: PII_KEY, headers: { 'x-actor-id': randomUUID(), 'x-correlation-id': 'corr-review' } });
     expect(unmasked.body.items[0].data).toEqual({ userId: id, email: 'alice.audit@example.com', passwordHash: '[redacted]', registeredAt: expect.any(String) });
     expect(unmasked.body.items[1]).toMatchObject({ clientIp: TEST_CLIENT_IP, data: { ip: TEST_CLIENT_IP } });
     const recorded = await readsRecorded();
     expect(recorded).toHaveLength(before + 1);
     expect(recorded.at(-1)).toMatchObject({
       streamName: expect.stringMatching(/^audit-read-[0-9a-f-]{36}$/),
-      data: { readBy: 'dev', subject: { kind: 'history', stream: `user-${id}` } },
-      metadata: { correlationId: 'corr-review', service: 'dev' },
+      data: { readBy: 'compliance', subject: { kind: 'history', stream: `user-${id}` } },
+      metadata: { correlationId: 'corr-review', service: 'compliance' },
     });
 
     expect((await t.request('GET', `/v1/audit/users/${id}/events`, { key: null })).status).toBe(401);
@@ -93,7 +95,7 @@ describe('audit', () => {
     const id = await person(`erased-${randomUUID().slice(0, 6)}@example.com`);
     const erased = await t.request('DELETE', `/v1/users/${id}`);
     expect(erased.status).toBe(202);
-    const history = await t.request('GET', `/v1/audit/users/${id}/events`);
+    const history = await t.request('GET', `/v1/audit/users/${id}/events`, { key: PII_KEY });
     expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(['UserRegistered', 'UserErased']);
     expect(history.body.items[0]).toMatchObject({ clientIp: '[erased]', data: { userId: id, email: '[erased]', passwordHash: '[erased]' } });
     const masked = await t.request('GET', `/v1/audit/users/${id}/events`, { key: REVIEWER_KEY });
@@ -140,7 +142,7 @@ describe('audit', () => {
     const from = new Date().toISOString();
     const actor = await person(`exported-${randomUUID().slice(0, 6)}@example.com`);
     await t.request('POST', '/v1/organizations', { body: { name: 'Exported' }, headers: { 'x-actor-id': actor } });
-    await t.request('GET', `/v1/audit/users/${actor}/events`); // an unmasked read: recorded
+    await t.request('GET', `/v1/audit/users/${actor}/events`, { key: PII_KEY }); // an unmasked read: recorded
     const to = new Date().toISOString();
 
     const exported = await t.request('GET', `/v1/audit/events?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { key: REVIEWER_KEY });

@@ -6,8 +6,10 @@ import S3rver from 's3rver';
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 
-/** A small "image": what matters here is bytes, type and size, not pixels. */
-const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), randomBytes(size - 4)]);
+/** A small "image": what matters here is its signature, type and size, not pixels. */
+const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(size - 8)]);
+const webp = (size: number) => Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBP'), randomBytes(size - 12)]);
+const script = (size: number) => Buffer.from('<script>alert(document.cookie)</script>'.padEnd(size, ' '));
 const EXPIRY_SECONDS = 2;
 
 export interface Adapter {
@@ -16,7 +18,7 @@ export interface Adapter {
   /** PUT bytes to a pre-signed URL, as a client would. */
   put(t: TestApp, url: string, body: Buffer, contentType: string): Promise<number>;
   /** GET a stored object through the URL the read model holds. */
-  get(t: TestApp, url: string): Promise<{ status: number; body: Buffer; contentType: string | undefined }>;
+  get(t: TestApp, url: string): Promise<{ status: number; body: Buffer; contentType: string | undefined; nosniff: boolean }>;
   /** Whether the store still holds the object. */
   holds(objectKey: string): Promise<boolean>;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export async function localAdapter(): Promise<Adapter> {
     put: async (t, url, body, contentType) => (await inject(t, 'PUT', url, body, contentType)).statusCode,
     get: async (t, url) => {
       const response = await inject(t, 'GET', url);
-      return { status: response.statusCode, body: response.rawPayload, contentType: response.headers['content-type'] as string | undefined };
+      return { status: response.statusCode, body: response.rawPayload, contentType: response.headers['content-type'] as string | undefined, nosniff: response.headers['x-content-type-options'] === 'nosniff' };
     },
     holds: async (objectKey) => existsSync(join(directory, objectKey)),
     close: async () => rmSync(directory, { recursive: true, force: true }),
@@ -50,7 +52,7 @@ export async function s3rverAdapter(): Promise<Adapter> {
     put: async (_t, url, body, contentType) => (await fetch(url, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': contentType } })).status,
     get: async (_t, url) => {
       const response = await fetch(url);
-      return { status: response.status, body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? undefined };
+      return { status: response.status, body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? undefined, nosniff: response.headers.get('x-content-type-options') === 'nosniff' };
     },
     holds: async (objectKey) => (await fetch(`${endpoint}/uploads/${objectKey}`, { method: 'HEAD' })).status === 200,
     close: async () => {
@@ -106,10 +108,40 @@ describe(`uploads (${kind} object store)`, () => {
     expect(user.body.avatarUrl).toBe(confirmed.body.avatarUrl);
     const served = await adapter.get(t, confirmed.body.avatarUrl);
     expect([served.status, served.contentType, served.body.equals(bytes)]).toEqual([200, 'image/png', true]);
+    if (kind === 'local') expect(served.nosniff).toBe(true);
+  });
+
+  test('the upload URL is dead once confirmed: a second PUT changes nothing that is served (issue #11)', async () => {
+    const bytes = png(1500);
+    const announced = await announce('user_avatar', owner, 'image/png', bytes.length);
+    expect(await adapter.put(t, announced.body.uploadUrl, bytes, 'image/png')).toBe(200);
+    const confirmed = await t.request('POST', `/v1/users/${owner}/avatar`, { body: { objectKey: announced.body.objectKey } });
+    expect(confirmed.status).toBe(200);
+
+    // The same signed URL, same size and type, now carrying a script. The local store refuses it; a pre-signed S3 PUT
+    // cannot be revoked, but what it writes is never served, and confirming the key again publishes nothing new.
+    const replaced = await adapter.put(t, announced.body.uploadUrl, script(bytes.length), 'image/png');
+    if (kind === 'local') expect(replaced).toBe(403);
+    const again = await t.request('POST', `/v1/users/${owner}/avatar`, { body: { objectKey: announced.body.objectKey } });
+    expect([again.status, again.body.avatarUrl]).toEqual([200, confirmed.body.avatarUrl]);
+    const served = await adapter.get(t, confirmed.body.avatarUrl);
+    expect([served.status, served.contentType, served.body.equals(bytes)]).toEqual([200, 'image/png', true]);
+  });
+
+  test('the confirmation checks the first bytes against the announced type: a script sent as image/png is refused', async () => {
+    for (const [type, body] of [['image/png', script(800)], ['image/gif', png(800)], ['image/webp', Buffer.concat([Buffer.from('RIFF'), randomBytes(796)])]] as const) {
+      const announced = await announce('user_avatar', owner, type, body.length);
+      expect(await adapter.put(t, announced.body.uploadUrl, body, type)).toBe(200);
+      const refused = await t.request('POST', `/v1/users/${owner}/avatar`, { body: { objectKey: announced.body.objectKey } });
+      expect([refused.status, refused.body.code]).toEqual([422, 'upload_mismatch']);
+    }
+    const user = await t.request('GET', `/v1/users/${owner}`);
+    expect(user.body.avatarUrl).not.toBeNull();
+    expect((await adapter.get(t, user.body.avatarUrl)).body.subarray(0, 8).equals(png(8))).toBe(true);
   });
 
   test('logo: the same for an organization, by one of its admins', async () => {
-    const bytes = png(1000);
+    const bytes = webp(1000);
     const announced = await announce('organization_logo', organization, 'image/webp', bytes.length);
     expect(await adapter.put(t, announced.body.uploadUrl, bytes, 'image/webp')).toBe(200);
     const stranger = await register();
@@ -204,7 +236,7 @@ export async function realS3Adapter(): Promise<Adapter> {
     put: async (_t, url, body, contentType) => (await fetch(url, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': contentType } })).status,
     get: async (_t, url) => {
       const response = await fetch(url);
-      return { status: response.status, body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? undefined };
+      return { status: response.status, body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? undefined, nosniff: response.headers.get('x-content-type-options') === 'nosniff' };
     },
     holds: async (objectKey) =>
       client.statObject(bucket, objectKey).then(

@@ -65,7 +65,9 @@ describe('search query helpers', () => {
     const keys = { k: 'users' as const, r: 2, s: 0, id: 'abc' };
     expect(decodeCursor(encodeCursor(keys), 'users')).toEqual(keys);
     expect(decodeCursor(null, 'users')).toBeUndefined();
-    for (const bad of ['!!!', Buffer.from('[]').toString('base64url'), encodeCursor({ ...keys, r: 1.5 })]) {
+    // Forged keys out of the ranges the service writes would fail in SQL (int overflow, NUL, lone surrogate): refused.
+    const forged = [{ ...keys, r: 2 ** 40 }, { ...keys, s: -1 }, { ...keys, s: 1001 }, { ...keys, id: 'a\u0000b' }, { ...keys, id: '\ud800' }, { ...keys, id: '' }];
+    for (const bad of ['!!!', Buffer.from('[]').toString('base64url'), encodeCursor({ ...keys, r: 1.5 }), ...forged.map((forgedKeys) => encodeCursor(forgedKeys))]) {
       expect(() => decodeCursor(bad, 'users')).toThrow(InvalidCursorError);
     }
     expect(() => decodeCursor(encodeCursor(keys), 'organizations')).toThrow(InvalidCursorError);

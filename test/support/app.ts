@@ -41,15 +41,14 @@ export const TEST_CLIENT_IP = '203.0.113.77';
  * Two apps on one database (and, with EventStoreDB, one server): two processes of the service as far as the stores can
  * tell, sharing nothing in memory. They share the Redis database too.
  */
-export async function createTwoProcesses(options: { redisDb: number; eventStore: 'postgres' | 'esdb'; redisUrl?: string }): Promise<[TestApp, TestApp]> {
-  const redis = options.redisUrl ? { redisUrl: options.redisUrl } : {};
-  const first = await createTestApp({ redisDb: options.redisDb, eventStore: options.eventStore, ...redis });
+export async function createTwoProcesses(options: { redisDb: number; redisUrl?: string; eventStore: 'postgres' | 'esdb'; env?: Record<string, string> }): Promise<[TestApp, TestApp]> {
+  const first = await createTestApp({ redisDb: options.redisDb, redisUrl: options.redisUrl, eventStore: options.eventStore, env: options.env });
   const second = await createTestApp({
     redisDb: options.redisDb,
-    ...redis,
+    redisUrl: options.redisUrl,
     shareDatabaseWith: first,
     eventStore: 'postgres',
-    env: options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {},
+    env: { ...options.env, ...(options.eventStore === 'esdb' ? { EVENTSTORE_URL: first.config.eventStoreUrl! } : {}) },
   });
   return [first, second];
 }
@@ -60,12 +59,12 @@ export async function createTwoProcesses(options: { redisDb: number; eventStore:
  */
 export async function createTestApp(options: {
   redisDb: number;
+  /** A Redis of the test's own (test/support/private-redis.ts) instead of database `redisDb` of the shared one. */
+  redisUrl?: string | undefined;
   env?: Record<string, string>;
   shareDatabaseWith?: TestApp;
   /** A database made elsewhere (on a private cluster a fault test may kill); the caller drops it. */
   database?: TestDatabase;
-  /** A Redis of the test's own (a private server) instead of a numbered database of the test Redis. */
-  redisUrl?: string;
   captureLogs?: boolean;
   /** 'esdb': events go to an in-process EventStoreDB double instead of PostgreSQL. */
   eventStore?: 'postgres' | 'esdb';

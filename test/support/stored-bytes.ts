@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestApp } from './app';
 
@@ -35,6 +35,9 @@ export async function everyStoredByte(t: TestApp): Promise<string> {
 
   parts.push(...t.logs);
   const uploads = t.config.uploadsDir;
-  for (const file of existsSync(uploads) ? readdirSync(uploads) : []) parts.push(file, readFileSync(join(uploads, file)).toString('latin1'));
+  // Recursively: uploads wait under incoming/ until they are confirmed.
+  for (const file of existsSync(uploads) ? readdirSync(uploads, { recursive: true, encoding: 'utf8' }) : []) {
+    if (statSync(join(uploads, file)).isFile()) parts.push(file, readFileSync(join(uploads, file)).toString('latin1'));
+  }
   return parts.join('\n');
 }

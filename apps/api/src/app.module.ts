@@ -14,6 +14,7 @@ import { OpsHttpController } from './ops/ops.http';
 import { ProjectionsModule } from './projections/projections.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { QueriesModule } from './queries/queries.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -21,7 +22,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule],
+      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

@@ -10,10 +10,14 @@ import { AppModule } from './app.module';
 import { Metrics } from './metrics/metrics';
 import type { AppConfig } from '../../../libs/config/src';
 import { registerCorrelationIds } from './http/correlation';
+import { enforceInputLimits } from './http/input-limits';
 import { requireJsonBodies } from './http/json-only';
 import { nestLogger, registerRequestLogging } from './http/request-logging';
 import { validationProblem } from './http/validation-problem';
 import { MAX_UPLOAD_BYTES } from './files/upload-rules';
+import { ServiceKeys } from './auth/service-keys';
+import { REDIS } from './infrastructure/tokens';
+import { registerRequestBudgets } from './throttling/request-budgets';
 
 /**
  * Builds the HTTP application (used by `main.ts` and by the tests, which call `inject` or listen on port 0).
@@ -39,9 +43,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
+  await registerRequestBudgets(app.getHttpAdapter().getInstance(), app.get(REDIS), app.get(ServiceKeys));
   registerRequestLogging(app.getHttpAdapter().getInstance(), logger, app.get(Metrics));
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());
+  enforceInputLimits(app.getHttpAdapter().getInstance());
   // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
   app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));

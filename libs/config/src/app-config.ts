@@ -8,10 +8,11 @@ import { parseRedisUrl } from './redis-url';
 const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 
 /**
- * The development API key, usable only outside production (README): `dev-local-key`, every scope.
+ * The development API key, usable only outside production (README): `dev-local-key`, every scope but `audit:pii`
+ * (a key anyone can read in the README must not see personal data unmasked).
  * Stored, like every key, as its SHA-256.
  */
-export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+audit:pii+ops+users:manage';
+export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage';
 
 const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),

@@ -1,7 +1,7 @@
-import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OBJECT_KEY_PATTERN, type ObjectStorage, type PresignedUpload, type StoredObject, type UploadAnnouncement } from './object-storage.port';
+import { OBJECT_KEY_PATTERN, type ObjectStorage, type PresignedUpload, type UploadAnnouncement, UploadChangedError, type UploadedObject } from './object-storage.port';
 
 export interface LocalStorageConfig {
   directory: string;
@@ -11,6 +11,11 @@ export interface LocalStorageConfig {
   signingKey: KeyObject;
   now?: () => number;
 }
+
+/** Where uploads wait until they are confirmed; never served. */
+const STAGING = 'incoming';
+
+const digest = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** Why a signed upload was refused. */
 export class SignedUploadError extends Error {
@@ -50,33 +55,59 @@ export class LocalObjectStorage implements ObjectStorage {
     if (!this.verify(signature, this.sign('PUT', key, new URLSearchParams({ expires, size, type })))) throw new SignedUploadError('upload_url_invalid');
     if (Number(expires) * 1000 < this.now()) throw new SignedUploadError('upload_url_expired');
     if (contentType?.split(';')[0]?.trim().toLowerCase() !== type || body.length !== Number(size)) throw new SignedUploadError('upload_mismatch');
-    await mkdir(this.config.directory, { recursive: true });
-    await writeFile(this.path(key), body);
-    await writeFile(`${this.path(key)}.json`, JSON.stringify({ contentType: type, size: body.length }));
+    // Dead once confirmed: what is served can no longer be replaced through the URL that uploaded it.
+    if (await this.served(key)) throw new SignedUploadError('upload_url_invalid');
+    await mkdir(join(this.config.directory, STAGING), { recursive: true });
+    await writeFile(this.stagedPath(key), body);
+    await writeFile(`${this.stagedPath(key)}.json`, JSON.stringify({ contentType: type }));
+  }
+
+  async inspectUpload(key: string, headBytes: number): Promise<UploadedObject | undefined> {
+    const staged = await this.readStaged(key);
+    return staged && { size: staged.body.length, contentType: staged.contentType, head: staged.body.subarray(0, headBytes), version: digest(staged.body) };
+  }
+
+  async publish(key: string, upload: UploadedObject, contentType: string): Promise<void> {
+    const staged = await this.readStaged(key);
+    if (!staged || digest(staged.body) !== upload.version) throw new UploadChangedError();
+    await writeFile(this.path(key), staged.body);
+    await writeFile(`${this.path(key)}.json`, JSON.stringify({ contentType }));
+    await rm(this.stagedPath(key), { force: true });
+    await rm(`${this.stagedPath(key)}.json`, { force: true });
   }
 
   /** The object for a signed read URL, or undefined (unknown key, bad signature). */
   async read(key: string, signature: string | undefined): Promise<{ body: Buffer; contentType: string } | undefined> {
     if (!OBJECT_KEY_PATTERN.test(key) || !signature || !this.verify(signature, this.sign('GET', key, new URLSearchParams()))) return undefined;
-    const stored = await this.stat(key);
-    if (!stored) return undefined;
-    return { body: await readFile(this.path(key)), contentType: stored.contentType ?? 'application/octet-stream' };
-  }
-
-  async stat(key: string): Promise<StoredObject | undefined> {
-    if (!OBJECT_KEY_PATTERN.test(key)) return undefined;
-    try {
-      const meta = JSON.parse(await readFile(`${this.path(key)}.json`, 'utf8')) as { contentType: string };
-      return { size: (await stat(this.path(key))).size, contentType: meta.contentType };
-    } catch {
-      return undefined;
-    }
+    return this.readFile(this.path(key));
   }
 
   async delete(key: string): Promise<void> {
     if (!OBJECT_KEY_PATTERN.test(key)) return;
-    await rm(this.path(key), { force: true });
-    await rm(`${this.path(key)}.json`, { force: true });
+    for (const path of [this.path(key), this.stagedPath(key)]) {
+      await rm(path, { force: true });
+      await rm(`${path}.json`, { force: true });
+    }
+  }
+
+  private async served(key: string): Promise<boolean> {
+    return stat(this.path(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private async readStaged(key: string): Promise<{ body: Buffer; contentType: string } | undefined> {
+    return OBJECT_KEY_PATTERN.test(key) ? this.readFile(this.stagedPath(key)) : undefined;
+  }
+
+  private async readFile(path: string): Promise<{ body: Buffer; contentType: string } | undefined> {
+    try {
+      const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { contentType: string };
+      return { body: await readFile(path), contentType: meta.contentType };
+    } catch {
+      return undefined;
+    }
   }
 
   publicUrl(key: string): string {
@@ -85,6 +116,10 @@ export class LocalObjectStorage implements ObjectStorage {
 
   private path(key: string): string {
     return join(this.config.directory, key); // the key pattern admits no path separators
+  }
+
+  private stagedPath(key: string): string {
+    return join(this.config.directory, STAGING, key);
   }
 
   private sign(method: string, key: string, query: URLSearchParams): string {

@@ -1,5 +1,8 @@
-import { Client } from 'minio';
-import type { ObjectStorage, PresignedUpload, StoredObject, UploadAnnouncement } from './object-storage.port';
+import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
+import { type ObjectStorage, type PresignedUpload, type UploadAnnouncement, UploadChangedError, type UploadedObject } from './object-storage.port';
+
+/** Where uploads wait until they are confirmed: a prefix the service never hands out a URL for. */
+const STAGING = 'incoming/';
 
 export interface S3Config {
   endpoint: string;
@@ -38,26 +41,53 @@ export class S3ObjectStorage implements ObjectStorage {
   }
 
   async presignPut(key: string, announcement: UploadAnnouncement): Promise<PresignedUpload> {
-    const url = await this.client.presignedPutObject(this.config.bucket, key, announcement.expiresInSeconds);
+    const url = await this.client.presignedPutObject(this.config.bucket, STAGING + key, announcement.expiresInSeconds);
     return { url, method: 'PUT', headers: { 'content-type': announcement.contentType }, expiresAt: new Date(Date.now() + announcement.expiresInSeconds * 1000) };
   }
 
-  async stat(key: string): Promise<StoredObject | undefined> {
+  async inspectUpload(key: string, headBytes: number): Promise<UploadedObject | undefined> {
     try {
-      const stat = await this.client.statObject(this.config.bucket, key);
+      const stat = await this.client.statObject(this.config.bucket, STAGING + key);
       const metadata = stat.metaData as Record<string, string | undefined>;
-      return { size: stat.size, contentType: metadata['content-type'] ?? metadata['Content-Type'] };
+      const head = stat.size === 0 ? Buffer.alloc(0) : await readAll(await this.client.getPartialObject(this.config.bucket, STAGING + key, 0, Math.min(headBytes, stat.size)));
+      return { size: stat.size, contentType: metadata['content-type'] ?? metadata['Content-Type'], head, version: stat.etag };
     } catch (error) {
-      if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return undefined;
+      if (isMissing(error)) return undefined;
       throw error;
     }
   }
 
+  async publish(key: string, upload: UploadedObject, contentType: string): Promise<void> {
+    // Copied only if it is still the version that was inspected (If-Match), with the type fixed by us, not the sender.
+    try {
+      await this.client.copyObject(
+        new CopySourceOptions({ Bucket: this.config.bucket, Object: STAGING + key, MatchETag: upload.version }),
+        new CopyDestinationOptions({ Bucket: this.config.bucket, Object: key, MetadataDirective: 'REPLACE', Headers: { 'Content-Type': contentType } }),
+      );
+    } catch (error) {
+      if (isMissing(error) || (error as { code?: string }).code === 'PreconditionFailed') throw new UploadChangedError();
+      throw error;
+    }
+    await this.client.removeObject(this.config.bucket, STAGING + key);
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.removeObject(this.config.bucket, key);
+    await this.client.removeObject(this.config.bucket, STAGING + key);
   }
 
   publicUrl(key: string): string {
     return new URL(`${this.endpoint.pathname.replace(/\/$/, '')}/${this.config.bucket}/${key}`, this.endpoint).toString();
   }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'NotFound' || code === 'NoSuchKey';
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }

@@ -48,9 +48,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Keys whose values are removed wherever they appear, however deep. */
 const SENSITIVE_KEY = /^(password|currentpassword|newpassword|passwordhash|token|tokenhash|secret|authorization|cookie|x-session-token|x-forwarded-for|email|ip|remoteaddress|masterkey|apikey|paymentmethodid)$/i;
 
-/** Replaces anything that looks like personal data or a secret inside a string. */
+/**
+ * Replaces anything that looks like personal data or a secret inside a string. Percent-encoded text (paths, query
+ * strings: `?email=a%40b.com`) is decoded first, or an encoded address would pass every pattern below.
+ */
 export function scrubText(text: string): string {
-  return text
+  return urlDecoded(text)
     .replace(ARGON, '[redacted-hash]')
     .replace(SEALED, '[sealed]')
     .replace(EMAIL, '[redacted-email]')
@@ -58,12 +61,31 @@ export function scrubText(text: string): string {
     .replace(SECRET, (candidate) => (UUID.test(candidate) ? candidate : '[redacted-secret]'));
 }
 
+/** `%40` as `@`, `+` as a space, repeatedly (double encoding); malformed escapes are left as they are. */
+function urlDecoded(text: string): string {
+  let current = text;
+  for (let round = 0; round < 3 && /%[0-9a-f]{2}/i.test(current); round++) {
+    const decoded = current.replace(/\+/g, ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(/%[0-9a-f]{2}/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+      }
+    });
+    if (decoded === current) break;
+    current = decoded;
+  }
+  return current;
+}
+
 /** Deep copy of a log object with every string scrubbed. */
 export function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-  if (value instanceof Error) return { name: value.name };
+  // Class, message and stack: what an operator needs to find a bug. Scrubbed like any text, as a driver's message
+  // may quote a value.
+  if (value instanceof Error) return { type: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack) };
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, SENSITIVE_KEY.test(key) ? '[redacted]' : scrub(inner, depth + 1)]),
   );

@@ -74,6 +74,13 @@ export interface CursorKeys {
   id: string;
 }
 
+/** Ranks are tiers 0 to 3 (OpenSearch's from its score, up to 4); similarity is a rounded thousandth. */
+const MAX_RANK = 4;
+const MAX_SIMILARITY = 1000;
+/** Ids are UUIDs; any plain token of their alphabet passes (it is compared as text), nothing that could fail in SQL. */
+const ID = /^[0-9A-Za-z-]{1,64}$/;
+const isIntIn = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+
 export function encodeCursor(keys: CursorKeys): string {
   return Buffer.from(JSON.stringify(keys), 'utf8').toString('base64url');
 }
@@ -88,14 +95,9 @@ export function decodeCursor(cursor: string | null | undefined, route: CursorKey
     throw new InvalidCursorError();
   }
   const keys = parsed as Partial<CursorKeys> | null;
-  if (
-    !keys ||
-    keys.k !== route ||
-    !Number.isSafeInteger(keys.r) ||
-    !Number.isSafeInteger(keys.s) ||
-    typeof keys.id !== 'string' ||
-    keys.id.length > 200
-  ) {
+  // Held to the ranges this service writes: a forged cursor must never reach SQL (an int out of range, a NUL or a
+  // lone surrogate in the id would fail there as a 500).
+  if (!keys || keys.k !== route || !isIntIn(keys.r, 0, MAX_RANK) || !isIntIn(keys.s, 0, MAX_SIMILARITY) || typeof keys.id !== 'string' || !ID.test(keys.id)) {
     throw new InvalidCursorError();
   }
   return { k: route, r: keys.r!, s: keys.s!, id: keys.id };

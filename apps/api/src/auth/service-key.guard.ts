@@ -1,9 +1,10 @@
+import { isIP } from 'node:net';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './requires-scope.decorator';
-import { type Scope, ServiceKeys } from './service-keys';
+import { type CallingService, type Scope, ServiceKeys } from './service-keys';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,8 +44,21 @@ export class ServiceKeyGuard implements CanActivate {
       actorId: actorHeader?.toLowerCase(),
       correlationId: request.correlationId ?? request.id,
       requestId: request.id,
-      clientIp: request.ip,
+      clientIp: clientIpOf(request, service),
     };
     return true;
   }
+}
+
+/**
+ * `X-Client-Ip` only from keys configured to send it: any other caller could spread one person's login attempts
+ * over made-up addresses. Otherwise the address Fastify found (a trusted proxy's `X-Forwarded-For`, else the peer).
+ */
+function clientIpOf(request: ContextualRequest, service: CallingService): string | undefined {
+  const told = request.headers['x-client-ip'];
+  if (!service.sendsClientIp || told === undefined) return request.ip;
+  if (typeof told !== 'string' || isIP(told.trim()) === 0) {
+    throw new ProblemError('validation_failed', 'X-Client-Ip must be an IPv4 or IPv6 address.', [{ field: 'X-Client-Ip', message: 'must be an IP address' }]);
+  }
+  return told.trim().toLowerCase();
 }

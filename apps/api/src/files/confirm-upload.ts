@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ObjectStorage } from '../../../../libs/object-storage/src';
+import { type ObjectStorage, UploadChangedError } from '../../../../libs/object-storage/src';
 import { ProblemError } from '../http/problem';
 import { OBJECT_STORAGE } from '../infrastructure/tokens';
 import { type UploadPurpose, UploadRecords } from './upload-records';
+import { SIGNATURE_BYTES, startsAs } from './upload-rules';
+
+const mismatch = () => new ProblemError('upload_mismatch', 'The stored object does not match the announced image type and size.');
 
 /**
  * Checks an upload before its URL goes into an event: announced for this purpose and this subject, present in the
- * store, and of the announced type and size. Returns the URL to record.
+ * store, of the announced type and size, and beginning with that image type's signature; then publishes exactly the
+ * checked bytes (the upload URL can change nothing afterwards). Returns the URL to record. Confirming again returns
+ * the same URL and publishes nothing new, so a retried command still works while the upload URL stays dead.
  */
 @Injectable()
 export class ConfirmUpload {
@@ -21,10 +26,16 @@ export class ConfirmUpload {
     if (announced.purpose !== purpose || announced.subjectId !== subjectId) {
       throw new ProblemError('upload_not_yours', 'This upload was announced for another purpose or subject.');
     }
-    const stored = await this.storage.stat(objectKey);
-    if (!stored) throw new ProblemError('upload_missing', 'Nothing was uploaded under this key (or the upload URL expired first).');
-    if (stored.size !== announced.size || stored.contentType?.split(';')[0]?.trim().toLowerCase() !== announced.contentType) {
-      throw new ProblemError('upload_mismatch', 'The stored object does not match the announced type and size.');
+    if (announced.confirmedAt) return this.storage.publicUrl(objectKey);
+    const upload = await this.storage.inspectUpload(objectKey, SIGNATURE_BYTES);
+    if (!upload) throw new ProblemError('upload_missing', 'Nothing was uploaded under this key (or the upload URL expired first).');
+    const sentType = upload.contentType?.split(';')[0]?.trim().toLowerCase();
+    if (upload.size !== announced.size || sentType !== announced.contentType || !startsAs(announced.contentType, upload.head)) throw mismatch();
+    try {
+      await this.storage.publish(objectKey, upload, announced.contentType);
+    } catch (error) {
+      if (error instanceof UploadChangedError) throw mismatch();
+      throw error;
     }
     await this.records.markConfirmed(objectKey);
     return this.storage.publicUrl(objectKey);

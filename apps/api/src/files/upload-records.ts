@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../infrastructure/tokens';
+import type { ImageType } from './upload-rules';
 
 export type UploadPurpose = 'user_avatar' | 'organization_logo';
 
@@ -8,10 +9,12 @@ export interface UploadRecord {
   objectKey: string;
   purpose: UploadPurpose;
   subjectId: string;
-  contentType: string;
+  contentType: ImageType;
   size: number;
   service: string;
   expiresAt: Date;
+  /** When it was confirmed (and published); its upload URL is dead from then on. */
+  confirmedAt?: Date | undefined;
 }
 
 /** The `uploads` table: announced uploads, so confirmations can be checked and erasure can find a person's objects. */
@@ -27,12 +30,23 @@ export class UploadRecords {
   }
 
   async find(objectKey: string): Promise<UploadRecord | undefined> {
-    const { rows } = await this.pool.query<{ object_key: string; purpose: UploadPurpose; subject_id: string; content_type: string; size: number; service: string; expires_at: Date }>(
-      `SELECT object_key, purpose, subject_id, content_type, size, service, expires_at FROM uploads WHERE object_key = $1`,
+    const { rows } = await this.pool.query<{ object_key: string; purpose: UploadPurpose; subject_id: string; content_type: ImageType; size: number; service: string; expires_at: Date; confirmed_at: Date | null }>(
+      `SELECT object_key, purpose, subject_id, content_type, size, service, expires_at, confirmed_at FROM uploads WHERE object_key = $1`,
       [objectKey],
     );
     const row = rows[0];
-    return row && { objectKey: row.object_key, purpose: row.purpose, subjectId: row.subject_id, contentType: row.content_type, size: row.size, service: row.service, expiresAt: row.expires_at };
+    return (
+      row && {
+        objectKey: row.object_key,
+        purpose: row.purpose,
+        subjectId: row.subject_id,
+        contentType: row.content_type,
+        size: row.size,
+        service: row.service,
+        expiresAt: row.expires_at,
+        confirmedAt: row.confirmed_at ?? undefined,
+      }
+    );
   }
 
   async markConfirmed(objectKey: string): Promise<void> {

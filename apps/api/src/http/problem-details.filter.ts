@@ -41,8 +41,8 @@ const OUTAGE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The one place where errors become HTTP responses: `application/problem+json` with a stable `code`. Only messages
- * written for callers pass through; anything unexpected becomes a bare 500 and is logged by name only, since an
- * unknown error's message may carry input (and so personal data).
+ * written for callers pass through; anything unexpected becomes a bare 500, logged with its class, message and stack
+ * through the scrubbing logger (an unknown error's message may carry input, and so personal data).
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -51,6 +51,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception);
+    if (exception instanceof ProblemError && exception.retryAfterSeconds !== undefined) void reply.header('retry-after', String(exception.retryAfterSeconds));
     // Every 503 says when to come back, whichever store (or rule) raised it.
     if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
@@ -73,7 +74,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
       return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
     }
-    this.logger.error(`unhandled error (${errorName(exception)})`);
+    // Class, message and stack (the logger scrubs them: a driver's message may quote a value); never the request.
+    this.logger.error({ err: exception instanceof Error ? exception : { type: typeof exception } }, 'unhandled error');
     return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
   }
 }

@@ -25,8 +25,10 @@ export const STATUS_BY_CODE = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  input_too_complex: 422,
   idempotency_key_reused: 422,
   raw_card_data_rejected: 422,
+  password_too_common: 422,
   upload_missing: 422,
   upload_type_not_allowed: 422,
   upload_too_large: 422,
@@ -35,6 +37,7 @@ export const STATUS_BY_CODE = {
   upload_url_expired: 403,
   upload_url_invalid: 403,
   rate_limited: 429,
+  too_many_attempts: 429,
   internal_error: 500,
   service_unavailable: 503,
   projection_lagging: 504,
@@ -68,6 +71,8 @@ export class ProblemError extends Error {
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    /** Sent as `Retry-After` (429, 503): when the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'ProblemError';

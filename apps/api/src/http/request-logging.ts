@@ -28,18 +28,46 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Logger,
       'request',
     );
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ req: { url: request.url, headers: request.headers, body: request.body, ip: request.ip } }, 'request detail');
+      logger.debug({ req: { url: redactedUrl(request.url), headers: request.headers, body: request.body, ip: request.ip } }, 'request detail');
     }
   });
 }
 
-/** Nest's own messages through the same redacting logger. */
+/** Query parameters whose values say nothing about a person, and are kept in debug logs. */
+const PLAIN_PARAMETERS = new Set(['limit', 'plan', 'status', 'type', 'types', 'waitSeconds', 'at', 'from', 'to']);
+
+/**
+ * The path as requested (scrubbed by the logger, percent-decoded) and the query with every value redacted but the
+ * plain ones above: a search `q` or an `email` is personal data however it is encoded.
+ */
+export function redactedUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const query = new URLSearchParams(url.slice(start + 1));
+  const kept = [...query.keys()].map((name) => `${encodeURIComponent(name)}=${PLAIN_PARAMETERS.has(name) ? encodeURIComponent(query.get(name) ?? '') : '[redacted]'}`);
+  return `${url.slice(0, start)}?${kept.join('&')}`;
+}
+
+/**
+ * Nest's own messages through the same redacting logger. A message that is an object (`logger.error({...}, ...)`)
+ * becomes the line's fields, not `"[object Object]"`; an Error keeps its class, message and stack (scrubbed).
+ */
 export function nestLogger(logger: Logger): LoggerService {
-  return {
-    log: (message: unknown, context?: string) => logger.info({ context }, String(message)),
-    error: (message: unknown, _trace?: string, context?: string) => logger.error({ context }, String(message)),
-    warn: (message: unknown, context?: string) => logger.warn({ context }, String(message)),
-    debug: (message: unknown, context?: string) => logger.debug({ context }, String(message)),
-    verbose: (message: unknown, context?: string) => logger.trace({ context }, String(message)),
+  const write = (level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, context: string | undefined, extra: unknown[] = []) => {
+    const fields = { context, ...Object.fromEntries(extra.filter((part) => typeof part === 'object' && part !== null).flatMap((part) => Object.entries(part as object))) };
+    if (message instanceof Error) logger[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) logger[level]({ ...fields, ...(message as object) }, String(extra.find((part) => typeof part === 'string') ?? ''));
+    else logger[level](fields, String(message));
   };
+  return {
+    log: (message: unknown, context?: string) => write('info', message, context),
+    error: (message: unknown, ...rest: unknown[]) => write('error', message, lastString(rest), rest),
+    warn: (message: unknown, context?: string) => write('warn', message, context),
+    debug: (message: unknown, context?: string) => write('debug', message, context),
+    verbose: (message: unknown, context?: string) => write('trace', message, context),
+  };
+}
+
+function lastString(parts: unknown[]): string | undefined {
+  return [...parts].reverse().find((part): part is string => typeof part === 'string');
 }

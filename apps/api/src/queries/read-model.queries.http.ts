@@ -33,10 +33,13 @@ function encodeCursor(joinedAt: number, userId: string): string {
   return Buffer.from(JSON.stringify([new Date(joinedAt).toISOString(), userId])).toString('base64url');
 }
 
+/** What `encodeCursor` writes, and nothing else: a forged time or id must never reach SQL (there it fails as a 500). */
+const MemberCursor = z.tuple([z.iso.datetime(), z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)]);
+
 function decodeCursor(cursor: string): [string, string] {
   try {
-    const [joinedAt, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof joinedAt === 'string' && !Number.isNaN(Date.parse(joinedAt)) && typeof userId === 'string' && /^[0-9a-f-]{36}$/.test(userId)) return [joinedAt, userId];
+    const parsed = MemberCursor.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success && /^[A-Za-z0-9_-]+$/.test(cursor)) return parsed.data;
   } catch {
     /* fall through */
   }

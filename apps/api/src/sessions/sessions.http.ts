@@ -13,6 +13,7 @@ import { RerunOnRepeat } from '../idempotency/idempotency.interceptor';
 import { Documented } from '../openapi/documented.decorator';
 import { ReadsFrom } from '../queries/consistent-with';
 import { UserHandler } from '../users/user-handler';
+import { AttemptThrottle } from '../throttling/attempt-throttle';
 import { UserLookup } from '../users/user-lookup';
 import { SessionCommands } from './session-commands';
 
@@ -30,14 +31,24 @@ export class SessionsHttpController {
     private readonly reader: SessionReader,
     private readonly users: UserLookup,
     private readonly userCommands: UserHandler,
+    private readonly throttle: AttemptThrottle,
   ) {}
 
   @CommandRoute(Post('sessions'), 201, 'sessions')
   @RerunOnRepeat()
   @Header('cache-control', 'no-store')
-  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'session_invalid'] })
+  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'session_invalid', 'too_many_attempts'] })
   async logIn(@Body({ schema: LoginRequest }) body: z.infer<typeof LoginRequest>, @Ctx() context: RequestContext, @Envelope() envelope: CommandEnvelope) {
-    const outcome = await this.sessions.logIn(body.email, body.password, context.clientIp, envelope);
+    // Counted before the password is checked (a failure until it succeeds), so concurrent guesses cannot slip past.
+    const attempt = await this.throttle.begin('login', body.email, context.clientIp);
+    let outcome;
+    try {
+      outcome = await this.sessions.logIn(body.email, body.password, context.clientIp, envelope);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'invalid_credentials')) await attempt.abandoned();
+      throw error;
+    }
+    await attempt.succeeded();
     return respond(outcome.session, outcome);
   }
 

@@ -12,7 +12,8 @@ export type DomainErrorCode =
   | 'not_a_member'
   | 'already_member'
   | 'owner_must_transfer'
-  | 'raw_card_data_rejected';
+  | 'raw_card_data_rejected'
+  | 'password_too_common';
 
 export interface FieldError {
   field: string;

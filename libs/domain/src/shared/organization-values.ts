@@ -28,13 +28,21 @@ export function parseOrganizationName(raw: string): string {
 }
 
 /**
- * What a card number looks like: a run of 13 to 19 digits (spaces or dashes allowed between them) that passes the
- * Luhn check. Only whole runs count: a longer run of digits is not a card number.
+ * What a card number looks like: 13 to 19 digits that pass the Luhn check, written in groups with any separators
+ * between them (spaces, dashes, dots, slashes, underscores, invisible characters...: anything but a letter), in any
+ * digits NFKC maps to ASCII (full-width too). Any run of whole neighbouring groups counts, so digits before a card
+ * number cannot hide it; a single unbroken run of more than 19 digits is not a card number.
  */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(/\d(?:[ -]?\d)*/g)) {
-    const digits = match[0].replace(/\D/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && passesLuhn(digits)) return true;
+  for (const match of text.normalize('NFKC').matchAll(/\d+(?:[^\p{L}\d]+\d+)*/gu)) {
+    const groups = match[0].split(/\D+/);
+    for (let first = 0; first < groups.length; first++) {
+      let digits = '';
+      for (let last = first; last < groups.length && digits.length + groups[last]!.length <= 19; last++) {
+        digits += groups[last];
+        if (digits.length >= 13 && passesLuhn(digits)) return true;
+      }
+    }
   }
   return false;
 }

@@ -2,12 +2,40 @@ import fc from 'fast-check';
 import { DomainError } from './domain-error';
 import { normaliseEmail, parseEmail } from './email';
 import { containsCardNumber } from './organization-values';
+import { domainToASCII } from 'node:url';
+import { commonPasswords } from '../../../common-passwords/src';
 import { checkPasswordPolicy } from './password-policy';
+import { domainToAscii } from './punycode';
 
 describe('email', () => {
   test('normal form: NFKC, trimmed, lower-cased', () => {
     expect(normaliseEmail('  Ａda@Example.COM ')).toBe('ada@example.com');
   });
+
+  test('one mailbox, one normal form: the domain in its punycode form, the local part NFKC and lower case', () => {
+    const forms = ['ada@bücher.de', 'Ada@BÜCHER.de', 'ada@xn--bcher-kva.de', 'ＡＤＡ@bu\u0308cher.de'];
+    expect(new Set(forms.map((form) => parseEmail(form)))).toEqual(new Set(['ada@xn--bcher-kva.de']));
+  });
+
+  test('property: the ASCII form of a domain is the one the WHATWG URL standard gives (RFC 3492)', () => {
+    const label = fc.stringMatching(/^[a-z0-9äöüßéèñçøåæœłżźśćńąęğışαβγδлджкя中文字日本語한국]{1,20}$/);
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 3 }), (labels) => {
+        const domain = `${labels.join('.')}.com`;
+        const expected = domainToASCII(domain);
+        fc.pre(expected !== '');
+        return domainToAscii(domain) === expected;
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test.each(['ada\u2800@example.com', '\u3164@example.com', 'ad\u034fa@example.com', 'ada@exa\u200bmple.com', 'a\u00a0da@example.com', 'ada\u202e@example.com', 'ada\ufeff@example.com', '\ud800ada@example.com'])(
+    'refuses %j: invisible, control and ill-formed characters display as another address',
+    (email) => {
+      expect(() => parseEmail(email)).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    },
+  );
 
   test.each(['ada@example.com', 'a.b+tag@sub.example.co', 'ünïcode@exämple.de'])('accepts %s', (email) => {
     expect(parseEmail(email)).toBe(normaliseEmail(email));
@@ -29,15 +57,36 @@ describe('email', () => {
 });
 
 describe('password policy', () => {
+  const common = new Set(['password1', 'iloveyou']);
+  const codeOf = (password: string) => {
+    try {
+      checkPasswordPolicy(password, 'a@example.com', common);
+      return 'accepted';
+    } catch (error) {
+      return (error as DomainError).code;
+    }
+  };
+
   test('8 to 128 characters', () => {
-    expect(() => checkPasswordPolicy('1234567', 'a@example.com')).toThrow(DomainError);
-    expect(() => checkPasswordPolicy('12345678', 'a@example.com')).not.toThrow();
-    expect(() => checkPasswordPolicy('x'.repeat(128), 'a@example.com')).not.toThrow();
-    expect(() => checkPasswordPolicy('x'.repeat(129), 'a@example.com')).toThrow(DomainError);
+    expect(() => checkPasswordPolicy('1234567', 'a@example.com', common)).toThrow(DomainError);
+    expect(() => checkPasswordPolicy('1a2b3c4d', 'a@example.com', common)).not.toThrow();
+    expect(() => checkPasswordPolicy('x'.repeat(128), 'a@example.com', common)).not.toThrow();
+    expect(() => checkPasswordPolicy('x'.repeat(129), 'a@example.com', common)).toThrow(DomainError);
   });
 
   test('not the email, in any case', () => {
-    expect(() => checkPasswordPolicy('Ada@Example.com', 'ada@example.com')).toThrow('must not be the email address');
+    expect(() => checkPasswordPolicy('Ada@Example.com', 'ada@example.com', common)).toThrow('must not be the email address');
+  });
+
+  test('not among the common passwords, in any case: password_too_common, without the password', () => {
+    expect([codeOf('password1'), codeOf('PassWord1'), codeOf('iloveyou'), codeOf('password12')]).toEqual(['password_too_common', 'password_too_common', 'password_too_common', 'accepted']);
+  });
+
+  test('the shipped list: the 10,000 most common, lower-cased, the most common first', () => {
+    expect(commonPasswords.size).toBe(10_000);
+    for (const password of ['password', '12345678', 'qwertyuiop', 'iloveyou', 'sunshine']) expect(commonPasswords.has(password)).toBe(true);
+    expect(commonPasswords.has('correct horse battery')).toBe(false);
+    expect([...commonPasswords].every((password) => password === password.toLowerCase())).toBe(true);
   });
 });
 
@@ -66,6 +115,25 @@ describe('card numbers', () => {
           const digits = body + luhnDigit(body);
           const formatted = [...digits].map((digit, i) => (i === 0 ? digit : separators[i]! + digit)).join('');
           return containsCardNumber(prefix + formatted);
+        },
+      ),
+    );
+  });
+
+  test('property: any separators at all between the digits, and digits before it, do not hide a card number', () => {
+    const separator = fc.constantFrom('', ' ', '-', '.', '/', '_', '  ', ' - ', '\u200b', '\u00a0', '\u2800', '·', ',', '\t', '*');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 12, max: 18 }).chain((length) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: length, maxLength: length })),
+        fc.array(separator, { minLength: 19, maxLength: 19 }),
+        fc.constantFrom('', 'ref ', '1234, ', '99 / ', 'n°7 '),
+        fc.boolean(),
+        (bodyDigits, separators, prefix, fullWidth) => {
+          const body = bodyDigits.join('');
+          const digits = body + luhnDigit(body);
+          const formatted = [...digits].map((digit, i) => (i === 0 ? digit : separators[i]! + digit)).join('');
+          const written = fullWidth ? formatted.replace(/\d/g, (digit) => String.fromCharCode(0xff10 + Number(digit))) : formatted;
+          return containsCardNumber(prefix + written);
         },
       ),
     );

@@ -12,7 +12,7 @@ import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
 import { Documented } from '../../openapi/documented.decorator';
 import { ActingUser } from '../../users/acting-user';
 import { UploadRecords } from '../upload-records';
-import { ALLOWED_IMAGE_TYPES, MAX_UPLOAD_BYTES } from '../upload-rules';
+import { ALLOWED_IMAGE_TYPES, isImageType, MAX_UPLOAD_BYTES } from '../upload-rules';
 import type { AppConfig } from '../../../../../libs/config/src';
 
 const AnnounceUploadRequest = z.strictObject({
@@ -48,7 +48,7 @@ export class AnnounceUploadHttpController {
     if (body.purpose === 'user_avatar') requireMayActFor(subjectId, actor);
     else requireActiveActor(actor);
     const contentType = body.contentType.toLowerCase();
-    if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(contentType)) {
+    if (!isImageType(contentType)) {
       throw new ProblemError('upload_type_not_allowed', `Only ${ALLOWED_IMAGE_TYPES.join(', ')} may be uploaded.`, [{ field: 'contentType', message: 'not an allowed image type' }]);
     }
     if (body.size > MAX_UPLOAD_BYTES) throw new ProblemError('upload_too_large', 'Uploads are at most 5 MiB.', [{ field: 'size', message: `at most ${MAX_UPLOAD_BYTES} bytes` }]);

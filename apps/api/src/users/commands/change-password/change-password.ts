@@ -6,6 +6,7 @@ import type { Handled } from '../../../commands/handled';
 import { ActingUser } from '../../acting-user';
 import { UserHandler } from '../../user-handler';
 import { UserLookup } from '../../user-lookup';
+import { commonPasswords } from '../../../../../../libs/common-passwords/src';
 
 /** How often a password verified against a hash that changed meanwhile is verified again against the new one. */
 const MAX_VERIFICATIONS = 3;
@@ -32,7 +33,7 @@ export class ChangePassword {
       // An unknown user costs the same verification as a wrong password, and gets the same answer from the decider.
       const hash = user.status === 'active' ? user.passwordHash : undefined;
       const verified = hash !== undefined ? await this.passwords.verify(hash, currentPassword) : await this.passwords.verifyAgainstDummy(currentPassword);
-      if (verified && user.status === 'active') checkPasswordPolicy(newPassword, user.email, 'newPassword');
+      if (verified && user.status === 'active') checkPasswordPolicy(newPassword, user.email, commonPasswords, 'newPassword');
       const passwordHash = verified ? await this.passwords.hash(newPassword) : '';
       try {
         return await this.users.handle(userId, { type: 'ChangePassword', data: { userId, passwordHash, verifiedAgainst: verified ? hash : undefined, now: envelope.now } }, envelope);

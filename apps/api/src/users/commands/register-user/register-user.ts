@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { checkPasswordPolicy, parseEmail } from '../../../../../../libs/domain/src';
 import { PasswordHasher } from '../../../../../../libs/privacy/src';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
+import { commonPasswords } from '../../../../../../libs/common-passwords/src';
 import { EmailReservations } from '../../email-reservations';
 import { UserHandler } from '../../user-handler';
 
@@ -16,7 +17,7 @@ export class RegisterUser {
 
   async run(rawEmail: string, password: string, envelope: CommandEnvelope) {
     const email = parseEmail(rawEmail);
-    checkPasswordPolicy(password, email); // before hashing: hashing is slow on purpose
+    checkPasswordPolicy(password, email, commonPasswords); // before hashing: hashing is slow on purpose
     const userId = envelope.newId('user');
     const passwordHash = await this.passwords.hash(password);
     await this.reservations.reserve(email, userId, envelope);
