@@ -105,6 +105,10 @@ describe('login throttling across two API processes', () => {
     expect((await logIn(first, 'fresh@example.com', 'wrong password!', { 'x-client-ip': ip }, FRONTEND_KEY)).body.code).toBe('too_many_attempts');
     expect((await logIn(first, 'fresh@example.com', 'wrong password!', { 'x-client-ip': '198.51.100.24' }, FRONTEND_KEY)).status).toBe(401);
 
+    // From a key configured to send it, an X-Client-Ip that is not an IP is refused, not silently replaced.
+    const malformed = await logIn(first, 'fresh@example.com', 'wrong password!', { 'x-client-ip': 'ada@example.com' }, FRONTEND_KEY);
+    expect([malformed.status, malformed.body.code, malformed.text.includes('ada@')]).toEqual([422, 'validation_failed', false]);
+
     // A key not configured for it sends a made-up address each time: they are ignored, every attempt counts against
     // the connection's address, which is locked within as many failures (earlier tests already spent some).
     const codes: string[] = [];
