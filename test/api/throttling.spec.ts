@@ -121,7 +121,7 @@ describe('login throttling across two API processes', () => {
 
   test('no address or IP is ever part of a Redis key', async () => {
     const keys = await first.redis.keys('*');
-    expect(keys.some((key) => key.startsWith('throttle:login:address:'))).toBe(true);
+    expect(keys.some((key) => key.startsWith('throttle:{login}:address:'))).toBe(true);
     for (const key of keys) {
       expect(key).not.toMatch(/@|example|198\.51|192\.0|203\.0/);
       expect(key).not.toContain(TEST_CLIENT_IP);
@@ -161,7 +161,7 @@ describe('login throttling across two API processes', () => {
 
   /** Moves each locked address's last failure back by its lock, as if the wait had passed (Redis's clock is not ours to move). */
   async function pretendEveryLockPassed(): Promise<void> {
-    for (const key of await first.redis.keys('throttle:login:address:*')) {
+    for (const key of await first.redis.keys('throttle:{login}:address:*')) {
       const [count, last] = await first.redis.hmget(key, 'count', 'last');
       if (Number(count) < THROTTLE_RULES.addressLimit) continue;
       const lock = Math.min(THROTTLE_RULES.firstLockMs * 2 ** (Number(count) - THROTTLE_RULES.addressLimit), THROTTLE_RULES.longestLockMs);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../../libs/config/src';
 import { normaliseEmail } from '../../../../libs/domain/src';
 import { LookupHasher, type MasterKey } from '../../../../libs/privacy/src';
 import { ProblemError } from '../http/problem';
@@ -42,15 +42,17 @@ export class AttemptThrottle {
   private readonly hasher: LookupHasher;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(MASTER_KEY) master: MasterKey,
   ) {
     this.hasher = new LookupHasher(master, 'attempt-throttle');
   }
 
   async begin(action: ThrottledAction, rawAddress: string, clientIp: string | undefined): Promise<ThrottledAttempt> {
-    const addressKey = `throttle:${action}:address:${this.hasher.hash(normaliseEmail(rawAddress))}`;
-    const keys = clientIp ? [addressKey, `throttle:${action}:ip:${this.hasher.hash(clientIp)}`] : [addressKey];
+    // One hash tag per action: the script counts the address and the IP together, so on Redis Cluster both keys must
+    // live in one slot (a cross-slot script is refused).
+    const addressKey = `throttle:{${action}}:address:${this.hasher.hash(normaliseEmail(rawAddress))}`;
+    const keys = clientIp ? [addressKey, `throttle:{${action}}:ip:${this.hasher.hash(clientIp)}`] : [addressKey];
     const limits = [THROTTLE_RULES.addressLimit, THROTTLE_RULES.ipLimit].slice(0, keys.length);
     const { firstLockMs, longestLockMs, windowMs } = THROTTLE_RULES;
     const waitMs = Number(await this.run(ATTEMPT_SCRIPT, keys, [firstLockMs, longestLockMs, windowMs, ...limits]));

@@ -1,6 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../../libs/config/src';
 import { type CallingService, ServiceKeys } from '../auth/service-keys';
 import { problemDocument } from '../http/problem';
 
@@ -16,7 +16,7 @@ const POLICY = 'per-key';
  * `RateLimit-Policy` and `RateLimit` headers; past the budget, 429 `rate_limited` with `Retry-After`. Requests
  * without a valid key are not counted here: the guard refuses them, at the cost of one hash.
  */
-export async function registerRequestBudgets(fastify: FastifyInstance, redis: Redis, keys: ServiceKeys): Promise<void> {
+export async function registerRequestBudgets(fastify: FastifyInstance, redis: RedisClient, keys: ServiceKeys): Promise<void> {
   const known = new WeakMap<FastifyRequest, CallingService | undefined>();
   const serviceOf = (request: FastifyRequest): CallingService | undefined => {
     if (!known.has(request)) {
