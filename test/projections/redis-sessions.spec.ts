@@ -165,6 +165,23 @@ describe('sessions projection in Redis', () => {
     const parked = await database.pool.query('SELECT projection, event_id, error FROM projection_dead_letters');
     expect(parked.rows).toEqual([{ projection: 'sessions', event_id: bad.id, error: 'MalformedSessionEvent' }]);
     await database.drop();
+  });
+
+  test('an undecodable event is parked, and does not end sessions as the event it might have been would', async () => {
+    const database = await createTestDatabase('sess');
+    const sink = new RedisSessionsSink(redis, { version: 1, idleSeconds: 60, deadLetters: new DeadLetterRecorder(database.pool) });
+    await sink.prepare();
+    await sink.readCheckpoint();
+    const userId = randomUUID();
+    const live = login(userId);
+    // A password change without its hash cannot be read: it must not be taken as "end every session".
+    const unreadable = event(userId, 'UserPasswordChanged', {});
+    const result = await sink.applyBatch([live.event, unreadable], unreadable.position);
+    expect(result.deadLettered).toBe(1);
+    expect(await new SessionReader(redis, 60).validate(live.tokenHash)).toBeDefined();
+    const parked = await database.pool.query('SELECT projection, event_id, error FROM projection_dead_letters');
+    expect(parked.rows).toEqual([{ projection: 'sessions', event_id: unreadable.id, error: 'undecodable: MalformedEventError passwordHash' }]);
+    await database.drop();
     await dropTemplate();
   });
 
