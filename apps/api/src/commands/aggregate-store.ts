@@ -133,6 +133,15 @@ export class AggregateStore {
   }
 
   /**
+   * The stream folded by another fold than its own decider's (erasure reads the person as they were before
+   * `UserErased`): read from the snapshot like `load`, but neither cached nor snapshotted, since the cache and the
+   * snapshots hold the decider's state for the stream's name, and this is not it.
+   */
+  async peek<TEvent extends PlainEvent, TState>(streamName: string, fold: Decider<unknown, TEvent, TState>): Promise<TState> {
+    return (await this.current(streamName, fold, false, false)).state;
+  }
+
+  /**
    * Commands on one stream from this process run one after another: racing them would only turn into conflicts and
    * retries. Across processes, the expected revision decides, and the loser retries with fresh state.
    */
@@ -203,9 +212,9 @@ export class AggregateStore {
    * stream. The ids of events before a snapshot are not read: a repeat of a command that far back is recognised by
    * the event store's idempotent append (same event ids) instead.
    */
-  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>, trustCache = false): Promise<CurrentState<TState>> {
+  private async current<TEvent extends PlainEvent, TState>(streamName: string, decider: Decider<unknown, TEvent, TState>, trustCache = false, keep = true): Promise<CurrentState<TState>> {
     const cached = this.cache.get(streamName) as CachedStream<TState> | undefined;
-    const fresh = cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
+    const fresh = keep && cached && this.now() - cached.cachedAt < (this.options.cacheTtlMs ?? 60_000) ? cached : undefined;
     if (fresh && trustCache) return { ...fresh, unread: true };
     const base = fresh ?? (await this.fromSnapshot<TState>(streamName));
     const recorded = await this.eventStore.readStream(streamName, base ? { fromRevision: base.revision + 1n } : {});
@@ -217,6 +226,7 @@ export class AggregateStore {
     for (const event of recorded) eventPositions.set(event.id, event.position);
     const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : base?.revision;
     // A long tail (a stream from before snapshots, or one that grew elsewhere) is folded once, then snapshotted.
+    if (!keep) return { state, revision, eventPositions, snapshotRevision: base?.snapshotRevision ?? -1n, unread: false };
     const snapshotRevision = revision === undefined ? -1n : await this.snapshotIfDue(streamName, state, revision, base?.snapshotRevision ?? -1n, false);
     if (revision !== undefined) this.remember(streamName, { state, revision, eventPositions, cachedAt: fresh?.cachedAt ?? this.now(), snapshotRevision }, [], undefined);
     return { state, revision, eventPositions, snapshotRevision, unread: false };

@@ -8,12 +8,13 @@ import { CommandRoute, Envelope, respond } from '../../../commands/command-route
 import { type Handled, handled } from '../../../commands/handled';
 import { IdPipe } from '../../../http/ids';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
-import { OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
+import { EVENT_STORE, OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
 import { UploadRecords } from '../../../files/upload-records';
 import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { ActingUser } from '../../acting-user';
+import { type EventStore, formatPosition } from '../../../../../../libs/event-store/src';
 import { organizationStream, userStream } from '../../../../../../libs/streams/src';
 
 /** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
@@ -46,6 +47,7 @@ export class EraseUserHandler {
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly uploads: UploadRecords,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
   async execute(userId: string, envelope: CommandEnvelope): Promise<Pick<Handled<UserState>, 'position' | 'aboutUser'>> {
@@ -80,8 +82,14 @@ export class EraseUserHandler {
       for (const objectKey of objectKeys) await this.storage.delete(objectKey);
       await this.uploads.forget(objectKeys);
     });
-    // A repeat that only finished the steps appended nothing, so it has no position of its own to give.
-    return outcome ?? { position: undefined, aboutUser: undefined };
+    // A repeat that only finished the steps appended nothing: its position is the stream's last event (UserErased),
+    // so the caller can still read its own write with X-Consistent-With.
+    return outcome ?? { position: await this.lastPosition(stream), aboutUser: undefined };
+  }
+
+  private async lastPosition(stream: string): Promise<string | undefined> {
+    const [last] = await this.eventStore.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    return last && formatPosition(last.position);
   }
 
   private async step(step: ErasureStep, work: () => Promise<void>): Promise<void> {
@@ -115,7 +123,7 @@ export class EraseUserHandler {
    */
   private async releaseEmail(userId: string, envelope: CommandEnvelope, context: CommandContext): Promise<void> {
     if ((await this.keys.existingKey(userId)) === ERASED) return;
-    const { state } = await this.aggregates.load(userStream(userId), userBeforeErasure);
+    const state = await this.aggregates.peek(userStream(userId), userBeforeErasure);
     if (state.status === 'active' && state.email !== ERASED_VALUE) await this.reservations.release(state.email, userId, 'erased', envelope, context);
   }
 }
