@@ -107,6 +107,28 @@ describe.each(EVENT_STORES)('queries, sessions and search, fed by the projectors
     expect((await t.request('GET', '/v1/sessions/current', { headers: { ...consistent(changed.headers['x-event-position']), 'x-session-token': fourth.body.token } })).status).toBe(401);
   });
 
+  test('a logout sent before the login is projected still ends the session (it waits for the sessions projection)', async () => {
+    const email = `lag-${randomUUID().slice(0, 6)}@example.com`;
+    await register(email);
+    const sessionsPaused = async () => ((await t.request('GET', '/v1/ops/projections')).body.items as { name: string; paused: boolean }[]).find((p) => p.name === 'sessions')!.paused;
+    expect((await t.request('POST', '/v1/ops/projections/sessions/pause')).status).toBe(200);
+    for (let i = 0; i < 50 && !(await sessionsPaused()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the owning supervisor's tick stops the runner
+    try {
+      const login = await t.request('POST', '/v1/sessions', { body: { email, password: 'correct horse battery' } });
+      expect(login.status).toBe(201);
+      const logout = t.request('DELETE', `/v1/sessions/${login.body.sessionId}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await t.request('POST', '/v1/ops/projections/sessions/resume')).status).toBe(200);
+      const answered = await logout;
+      expect(answered.status).toBe(204);
+      const check = await t.request('GET', '/v1/sessions/current', { headers: { ...consistent(answered.headers['x-event-position']), 'x-session-token': login.body.token } });
+      expect([check.status, check.body.code]).toEqual([401, 'session_invalid']);
+    } finally {
+      await t.request('POST', '/v1/ops/projections/sessions/resume');
+    }
+  });
+
   test('a repeated login (same Idempotency-Key) returns the same session, and no token is stored anywhere', async () => {
     const email = `repeat-${randomUUID().slice(0, 6)}@example.com`;
     await register(email);

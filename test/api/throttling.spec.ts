@@ -151,7 +151,7 @@ describe('login throttling across two API processes', () => {
     const health = await second.request('GET', '/health/live', { key: SMALL_KEY });
     expect([health.status, health.headers['ratelimit']]).toEqual([200, undefined]);
     const other = await first.request('GET', '/v1/search/users?q=ada');
-    expect([other.status, other.headers['ratelimit-policy']]).toEqual([200, '"per-key";q=1000;w=1']);
+    expect([other.status, other.headers['ratelimit-policy']]).toEqual([200, '"per-key";q=100000;w=1']);
 
     // The budget comes back with the next window.
     await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -1,9 +1,9 @@
 import { Client, Pool } from 'pg';
 import { PG_POOL } from '../../apps/api/src/infrastructure/tokens';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, TEST_CLIENT_IP, type TestApp } from '../support/app';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
-import { readinessWithin } from './fault-checks';
+import { expectNoPersonalDataInLogs, readinessWithin } from './fault-checks';
 
 const HOLD_LIMIT_SECONDS = 2;
 
@@ -22,7 +22,7 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     postgres = await startPrivatePostgres();
     redis = await startPrivateRedis();
     await postgres.createDatabase('elsewhere');
-    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: await postgres.createTestDatabase('accounts') });
+    t = await createTestApp({ redisDb: 0, redisUrl: redis.url, database: await postgres.createTestDatabase('accounts'), captureLogs: true });
   });
   const opened: Client[] = [];
   afterEach(async () => {
@@ -76,6 +76,7 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     expect((await t.request('GET', `/v1/users/${registered.body.id}`, { headers: consistent })).status).toBe(200);
     expect((await t.request('GET', '/v1/ops/projections')).body.eventVisibility).toEqual({ invisibleEvents: 0, heldSeconds: 0, holder: null });
     expect((await readinessWithin(t, 200, 5_000)).status).toBe(200);
+    expectNoPersonalDataInLogs(t.logs, ['held.back@example.com', TEST_CLIENT_IP]);
   });
 
   test("a role limit ends another tenant's idle transaction by itself: the horizon moves again without anyone acting", async () => {
@@ -94,6 +95,7 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     expect(visibleAfter).toBeGreaterThan(0);
     expect(visibleAfter).toBeLessThan(15_000);
     expect((await t.request('GET', '/v1/ops/projections')).body.eventVisibility.holder).toBeNull();
+    expectNoPersonalDataInLogs(t.logs, ['freed.by.limit@example.com', TEST_CLIENT_IP]);
     process.stdout.write(`fault foreign-transaction: a tenant role limited to 3 s idle in transaction (pid ${pid}) held events back for ${visibleAfter} ms\n`);
   });
 

@@ -1,7 +1,7 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, TEST_CLIENT_IP, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
-import { readinessWithin } from './fault-checks';
+import { expectNoPersonalDataInLogs, readinessWithin } from './fault-checks';
 
 /**
  * Readiness knows whether anyone runs the projections (their lease's heartbeat), not only their lag: an API whose
@@ -14,8 +14,8 @@ describe('fault: no projector running', () => {
   let api: TestApp;
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    projectors = await createTestApp({ redisDb: 0, redisUrl: redis.url });
-    api = await createTestApp({ redisDb: 0, redisUrl: redis.url, shareDatabaseWith: projectors, env: { RUN_PROJECTORS: 'false' } });
+    projectors = await createTestApp({ redisDb: 0, redisUrl: redis.url, captureLogs: true });
+    api = await createTestApp({ redisDb: 0, redisUrl: redis.url, shareDatabaseWith: projectors, env: { RUN_PROJECTORS: 'false' }, captureLogs: true });
   });
   afterAll(async () => {
     await api?.close();
@@ -26,6 +26,8 @@ describe('fault: no projector running', () => {
 
   test('ready while another process runs every projection; 503 naming them once it is gone; ready again when one is back', async () => {
     expect((await readinessWithin(api, 200, 30_000)).status).toBe(200);
+    // Someone the projectors have to handle, so their logs have had the chance to carry an address.
+    expect((await api.request('POST', '/v1/users', { body: { email: 'no.projector@example.com', password: 'correct horse battery' } })).status).toBe(201);
 
     await projectors!.app.close(); // the projector process stops (its leases go with it)
     const stopped = Date.now();
@@ -41,6 +43,7 @@ describe('fault: no projector running', () => {
     } finally {
       await replacement.close();
     }
+    expectNoPersonalDataInLogs([...api.logs, ...projectors!.logs], ['no.projector@example.com', TEST_CLIENT_IP]);
     process.stdout.write(`fault no-projector: readiness 503 ${noticedAfter} ms after the last projector stopped\n`);
   });
 });

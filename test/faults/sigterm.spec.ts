@@ -120,6 +120,7 @@ describe('fault: SIGTERM under load', () => {
     expect(lines.filter((line) => !line.startsWith('{'))).toEqual([]);
     expect(stderr.join('')).toBe('');
     expect(lines.some((line) => line.includes('"msg":"shut down"'))).toBe(true);
+    expect(stdout.join('')).not.toMatch(/sigterm\.\d+@example\.com/i); // no registrant's address in any line
     process.stdout.write(`fault sigterm: ${answers.length} requests answered, 0 lost, ${created.length} registrations; exited ${code} ${exitedAfter} ms after SIGTERM\n`);
   });
 });

@@ -1,13 +1,16 @@
-import { Body, Controller, Delete, Get, Header, Headers, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '../../../../libs/domain/src';
+import type { EventStore } from '../../../../libs/event-store/src';
 import { sessionTokenHash } from '../../../../libs/privacy/src';
+import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
 import { RequiresScope } from '../auth/requires-scope.decorator';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../commands/command-route';
 import { IdPipe } from '../http/ids';
 import { ProblemError } from '../http/problem';
+import { EVENT_STORE } from '../infrastructure/tokens';
 import { Ctx, type RequestContext } from '../http/request-context';
 import { RerunOnRepeat } from '../idempotency/idempotency.interceptor';
 import { Documented } from '../openapi/documented.decorator';
@@ -32,6 +35,8 @@ export class SessionsHttpController {
     private readonly users: UserLookup,
     private readonly userCommands: UserHandler,
     private readonly throttle: AttemptThrottle,
+    private readonly gate: ConsistencyGate,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
   @CommandRoute(Post('sessions'), 201, 'sessions')
@@ -73,10 +78,10 @@ export class SessionsHttpController {
   }
 
   @CommandRoute(Delete('sessions/:sessionId'), 204, 'sessions')
-  @Documented({ summary: "Log out one session (its user, or a key with users:manage)", errors: ['forbidden', 'user_not_found'] })
+  @Documented({ summary: "Log out one session (its user, or a key with users:manage)", errors: ['forbidden', 'user_not_found', 'projection_lagging'] })
   async logOut(@Param('sessionId', IdPipe) sessionId: string, @Envelope() envelope: CommandEnvelope) {
     // Logging out an unknown or already ended session is not an error: the outcome the caller wants holds.
-    const owner = await this.reader.ownerOf(sessionId);
+    const owner = await this.ownerOfSession(sessionId);
     if (!owner) return respond(undefined, { position: undefined, aboutUser: undefined });
     return respond(undefined, await this.userCommands.handle(owner, { type: 'RevokeSession', data: { userId: owner, sessionId, now: envelope.now } }, envelope));
   }
@@ -85,5 +90,20 @@ export class SessionsHttpController {
   @Documented({ summary: 'Revoke every session of a user (the user, or a key with users:manage)', errors: ['user_not_found', 'forbidden'] })
   async revokeAll(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
     return respond(undefined, await this.userCommands.handle(userId, { type: 'RevokeAllSessions', data: { userId, now: envelope.now } }, envelope));
+  }
+
+  /**
+   * The session's user, from the sessions projection. A session it does not know may be one that logged in a moment
+   * ago and is not projected yet: before calling it unknown, wait (at most 5 s) until the projection has caught up
+   * with every event stored now; otherwise a logout inside the lag answers 204 and leaves the session live.
+   */
+  private async ownerOfSession(sessionId: string): Promise<string | undefined> {
+    const owner = await this.reader.ownerOf(sessionId);
+    if (owner) return owner;
+    const head = await this.eventStore.headPosition();
+    if (head && !(await this.gate.waitFor('sessions', head))) {
+      throw new ProblemError('projection_lagging', 'Recent logins are not projected yet, so this session cannot be found; retry shortly.');
+    }
+    return this.reader.ownerOf(sessionId);
   }
 }
