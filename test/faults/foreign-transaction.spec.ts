@@ -99,10 +99,11 @@ describe('fault: a foreign long transaction holds the event horizon', () => {
     process.stdout.write(`fault foreign-transaction: a tenant role limited to 3 s idle in transaction (pid ${pid}) held events back for ${visibleAfter} ms\n`);
   });
 
-  test("the service's own sessions are bounded: an idle transaction of ours is ended after a minute", async () => {
+  test("the service's own sessions are bounded: an idle transaction of ours ends after a minute, a statement after five", async () => {
     const client = await t.app.get<Pool>(PG_POOL).connect();
     try {
       expect((await client.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('1min');
+      expect((await client.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('5min');
     } finally {
       client.release();
     }

@@ -7,7 +7,13 @@
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 /** For pools of short statements only (idempotency records): rebuilds, exports and migrations run longer ones. */
 export const SHORT_STATEMENT_TIMEOUT_MS = 10_000;
+/**
+ * Every other statement of ours: a backstop, not a budget. A running statement holds the horizon as an idle
+ * transaction does; the longest we mean to run (an index built at a rebuild's swap, a page of a large export) takes
+ * seconds, so one still running after five minutes is stuck, and ending it lets every projection move again.
+ */
+export const LONG_STATEMENT_TIMEOUT_MS = 300_000;
 
 export function boundedSessionOptions(options: { statementTimeoutMs?: number } = {}): string {
-  return [`-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`, ...(options.statementTimeoutMs ? [`-c statement_timeout=${options.statementTimeoutMs}`] : [])].join(' ');
+  return `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS} -c statement_timeout=${options.statementTimeoutMs ?? LONG_STATEMENT_TIMEOUT_MS}`;
 }

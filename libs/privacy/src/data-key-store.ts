@@ -20,8 +20,8 @@ const RELISTEN_DELAY_MS = 1_000;
  * A destroyed key is announced with NOTIFY in the transaction that deletes it. A process that listens
  * (`listenForDestroyedKeys`, as the API and the projectors do) drops it from its cache the moment the deletion
  * commits, and caches keys only while its listening connection is up: when it drops, the whole cache goes, since an
- * announcement may have been missed. A process that does not listen (the CLI, benchmarks) keeps keys for
- * `CACHE_TTL_MS` at most.
+ * announcement may have been missed. A process that does not listen (benchmarks) keeps keys for `CACHE_TTL_MS` at
+ * most.
  */
 export class DataKeyStore {
   private readonly cache = new Map<string, { key: KeyObject; at: number }>();

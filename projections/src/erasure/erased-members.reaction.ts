@@ -34,6 +34,14 @@ class ErasureTables implements VersionedTables {
   }
 }
 
+/** The reason an ownership event is parked: its class name is all a dead letter records. */
+export class OwnershipHandedToErasedPersonError extends Error {
+  constructor() {
+    super('ownership was handed to a person who is erased; an operator must transfer it');
+    this.name = 'OwnershipHandedToErasedPersonError';
+  }
+}
+
 interface Removal {
   organizationId: string;
   userId: string;
@@ -49,8 +57,9 @@ interface Removal {
  * It follows $all in order, so its own tables are exact up to its checkpoint: at `UserErased` it knows every
  * membership before it, and at a later `MemberJoined` it knows the person is erased. Removals go to the organization's
  * stream before the batch's checkpoint commits; a batch that fails is applied again, and a removal already done is
- * "nothing to do". An ownership handed to an erased person cannot be undone by anyone acting for them: the removal is
- * refused (billing owner) and the event is parked as a dead letter, where operators see it.
+ * "nothing to do". An ownership handed to an erased person cannot be undone by anyone acting for them: that event
+ * is parked as a dead letter (and so is an erasure whose removal the decider refuses because they own the
+ * organization), where operators see it.
  */
 export class ErasedMembersReaction implements PostgresProjector {
   readonly name = 'erasure';
@@ -79,11 +88,12 @@ export class ErasedMembersReaction implements PostgresProjector {
           if (await this.isErased(client, userId)) removals.push({ organizationId, userId, causationId: event.id });
           break;
         }
-        case 'OwnershipTransferred': {
-          const { organizationId, toUserId } = event.data;
-          if (await this.isErased(client, toUserId)) removals.push({ organizationId, userId: toUserId, causationId: event.id });
+        case 'OwnershipTransferred':
+          // Handed to someone already erased (decided on "they are active" just before their UserErased): nobody can
+          // act for them, so nobody can hand it back. Whether or not they are still a member, this is an operator's
+          // case: the event is parked as a dead letter of this projection, and the projection goes on.
+          if (await this.isErased(client, event.data.toUserId)) throw new OwnershipHandedToErasedPersonError();
           break;
-        }
         case 'MemberRemoved':
         case 'MemberLeft':
           await client.query(`DELETE FROM ${memberships} WHERE org_id = $1 AND user_id = $2`, [event.data.organizationId, event.data.userId]);

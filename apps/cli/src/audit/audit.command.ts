@@ -42,7 +42,7 @@ export class AuditHistoryCommand extends AuditSubCommand {
   run([kind, id]: string[], options: PiiOption): Promise<void> {
     return reportingErrors(async () => {
       const { stream } = entity(kind, id);
-      const audit = openAuditInfrastructure();
+      const audit = await openAuditInfrastructure();
       try {
         const events = await audit.reader.stream(stream, options.pii === true);
         if (events.length === 0) throw new Error('no such stream');
@@ -62,7 +62,7 @@ export class AuditStateCommand extends AuditSubCommand {
     return reportingErrors(async () => {
       const { stream, decider } = entity(kind, id);
       if (!options.at) throw new Error('--at <ISO time or revision> is required');
-      const audit = openAuditInfrastructure();
+      const audit = await openAuditInfrastructure();
       try {
         const result = await stateAt(audit.reader, stream, decider, options.at, options.pii === true);
         if (!result) throw new Error('no such stream');
@@ -91,7 +91,7 @@ export class AuditExportCommand extends AuditSubCommand {
         if (value !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))) throw new Error(`${name} must be an ISO-8601 time`);
       }
       const window = { from: options.from, to: options.to, type: options.type, actorId: options.actor };
-      const audit = openAuditInfrastructure();
+      const audit = await openAuditInfrastructure();
       const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
       let count = 0;
       try {
