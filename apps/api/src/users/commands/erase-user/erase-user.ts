@@ -56,6 +56,8 @@ export class EraseUserHandler {
     // Steps after this one seal nothing with the person's key (it is about to go): the client IP is the actor's.
     const context = envelope.forAggregates();
     let outcome: Handled<UserState> | undefined;
+    /** The address the person had when UserErased was decided: what the next step gives back. */
+    let addressAtErasure: string | undefined;
     if (state.status !== 'erased') {
       // The rules (an unknown user, who may erase, billing ownership) are the user decider's: asked here on the state
       // as it is, before the first step that cannot be undone, and again when UserErased is appended.
@@ -68,12 +70,18 @@ export class EraseUserHandler {
       userDecider.decide(erase, state);
       await this.step('leave_organizations', () => this.leaveOrganizations(userId, organizations, envelope.now, context));
       await this.step('append_user_erased', async () => {
-        outcome = handled(await this.aggregates.execute(stream, userDecider, erase, context));
+        // Decided on the stream's state at the expected revision (again after a conflict): its address is the one the
+        // erasure releases, read here rather than by folding the whole history again in the next step.
+        const decidedOn = (current: UserState): UserCommand => {
+          addressAtErasure = current.status === 'active' ? current.email : undefined;
+          return erase;
+        };
+        outcome = handled(await this.aggregates.execute(stream, userDecider, decidedOn, context));
       });
     }
     // Erased from here on: what is left is undone only by finishing it. A repeat finishes it whoever sends it (the
     // erased person can no longer act): these steps only remove what is left of someone already erased.
-    await this.step('release_email', () => this.releaseEmail(userId, envelope, context));
+    await this.step('release_email', () => this.releaseEmail(userId, addressAtErasure, envelope, context));
     await this.step('destroy_data_key', () => this.keys.destroy(userId));
     await this.step('forget_responses', async () => void (await this.idempotency.forgetSubject(userId)));
     await this.step('delete_uploads', async () => {
@@ -118,13 +126,19 @@ export class EraseUserHandler {
   }
 
   /**
-   * Gives the address back. It is read from the events before `UserErased`, so a repeat still finds it; once the data
+   * Gives the address back: the one UserErased was decided on, or, when a repeat finishes an erasure that died after
+   * UserErased, the one read from the events before it (the whole history, once, on that rare path). Once the data
    * key is destroyed it cannot be read, but then this step was done (it comes first).
    */
-  private async releaseEmail(userId: string, envelope: CommandEnvelope, context: CommandContext): Promise<void> {
+  private async releaseEmail(userId: string, addressAtErasure: string | undefined, envelope: CommandEnvelope, context: CommandContext): Promise<void> {
     if ((await this.keys.existingKey(userId)) === ERASED) return;
+    const address = addressAtErasure ?? (await this.addressBeforeErasure(userId));
+    if (address !== undefined && address !== ERASED_VALUE) await this.reservations.release(address, userId, 'erased', envelope, context);
+  }
+
+  private async addressBeforeErasure(userId: string): Promise<string | undefined> {
     const state = await this.aggregates.peek(userStream(userId), userBeforeErasure);
-    if (state.status === 'active' && state.email !== ERASED_VALUE) await this.reservations.release(state.email, userId, 'erased', envelope, context);
+    return state.status === 'active' ? state.email : undefined;
   }
 }
 
