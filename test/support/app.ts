@@ -8,7 +8,7 @@ import { startEsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { testRedisUrl } from './redis';
 
-/** The development key (README): every scope. */
+/** The development key (README): every scope but `audit:pii`, and `users:manage`. */
 export const DEV_KEY = 'dev-local-key';
 
 export interface TestApp {
