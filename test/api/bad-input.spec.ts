@@ -178,6 +178,9 @@ describe('bad input never changes anything', () => {
       { response: await t.request('POST', '/v1/organizations', { body: '{"name":"Acme \\udc00"}', headers: { 'content-type': 'application/json', 'x-actor-id': actor } }), status: 422, code: 'validation_failed' },
       { response: await t.request('POST', '/v1/organizations', { body: { name: 'x'.repeat(5000) }, headers: { 'x-actor-id': actor } }), status: 422, code: 'input_too_complex' },
       { response: await t.request('POST', '/v1/organizations', { body: { name: 'Big', extra: Array.from({ length: 1000 }, () => 0) }, headers: { 'x-actor-id': actor } }), status: 422, code: 'input_too_complex' },
+      // NUL in a query parameter (PostgreSQL refused it in the lookup by email: 500, found by the property below).
+      { response: await t.request('GET', `/v1/users?email=${encodeURIComponent('\u202e\u0000\uffff')}`), status: 422, code: 'validation_failed' },
+      { response: await t.request('GET', `/v1/users?email=${encodeURIComponent('owner\u0000@example.com')}`), status: 422, code: 'validation_failed' },
       // Forged and out-of-range cursors on member lists and search.
       { response: await t.request('GET', `/v1/organizations/${organizationId}/members?cursor=${base64url(['+275760-09-13T00:00:00.000Z', randomUUID()])}`), status: 422, code: 'validation_failed' },
       { response: await t.request('GET', `/v1/organizations/${organizationId}/members?cursor=${base64url(['2026-12-01T00:00:00.000Z', '-'.repeat(36)])}`), status: 422, code: 'validation_failed' },

@@ -14,7 +14,7 @@ export const INPUT_LIMITS = {
 /**
  * Refuses hostile input before any work is done (parsing aside): nesting deeper than the API ever needs (canonical
  * JSON for fingerprints and the codecs recurse), huge arrays and strings, and strings that are not well-formed
- * Unicode (lone UTF-16 surrogates, which PostgreSQL refuses, so such a request would fail half-way). Walks the parsed
+ * Unicode (lone UTF-16 surrogates) or hold NUL, both of which PostgreSQL refuses, so such a request would fail half-way. Walks the parsed
  * value with an explicit stack, so no depth of input can exhaust ours. 422 with a stable code; nothing is echoed.
  */
 export function enforceInputLimits(fastify: FastifyInstance): void {
@@ -52,10 +52,13 @@ export function check(where: 'body' | 'query' | 'params', value: unknown): Probl
 
 /** With the u flag, a paired surrogate is one code point; only a lone one is of category Cs. */
 const LONE_SURROGATE = /\p{Cs}/u;
+/** PostgreSQL's text and jsonb cannot hold U+0000, so no field of ours can: refused here rather than as a 500 there. */
+const NUL = /\u0000/;
 
 function checkString(text: string, field: string): ProblemError | undefined {
   if (text.length > INPUT_LIMITS.stringLength) return tooComplex(field, `at most ${INPUT_LIMITS.stringLength} characters`);
   if (LONE_SURROGATE.test(text)) return new ProblemError('validation_failed', 'Some fields are not well-formed Unicode.', [{ field, message: 'not well-formed Unicode (lone surrogate)' }]);
+  if (NUL.test(text)) return new ProblemError('validation_failed', 'Some fields hold a NUL character.', [{ field, message: 'no NUL (U+0000) characters' }]);
   return undefined;
 }
 
