@@ -8,3 +8,4 @@ export * from './masking';
 export * from './master-key';
 export * from './password-hasher';
 export * from './session-token';
+export * from './emailed-token';
