@@ -5,10 +5,10 @@ import type { SnapshotPolicy } from './aggregate-store';
 /**
  * Users: a snapshot every 100 events, so a command reads at most about 100 events however long the history. The
  * state stays small because ended and expired sessions are pruned from it (libs/domain user-state).
- * Version 1: UserState as of 2026-12-01. Bump it with any change to UserState's shape.
+ * Version 2: UserState with emailVerified and its pending tokens. Bump it with any change to UserState's shape.
  */
 const users: SnapshotPolicy<UserState> = {
-  version: 1,
+  version: 2,
   every: 100,
   subjectOf: (state) => (state.status === 'active' ? state.userId : undefined),
 };

@@ -19,6 +19,9 @@ export const PERSONAL_DATA: Readonly<Record<string, PersonalDataSpec>> = {
   UserEmailChanged: { subjectField: 'userId', fields: ['email'] },
   UserPasswordChanged: { subjectField: 'userId', fields: ['passwordHash'], secrets: ['passwordHash'] },
   UserLoggedIn: { subjectField: 'userId', fields: ['ip'] },
+  // A mailed token's hash: only the write side, which compares a presented token with it, opens it.
+  EmailVerificationIssued: { subjectField: 'userId', fields: ['tokenHash'], secrets: ['tokenHash'] },
+  PasswordResetRequested: { subjectField: 'userId', fields: ['tokenHash'], secrets: ['tokenHash'] },
   // A payment method reference is not personal, but it is a credential-like secret of the organization.
   PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'], secrets: ['paymentMethodId'] },
 };

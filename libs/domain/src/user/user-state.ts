@@ -11,10 +11,22 @@ export type UserState =
       /** Sessions not yet revoked, with their absolute expiry (ISO); expired ones are pruned (see pruneExpiredSessions). */
       sessions: Readonly<Record<string, string>>;
       avatarUrl: string | undefined;
+      /** Whether the current address was proved by a mailed token (false again after an email change). */
+      emailVerified: boolean;
+      /** The live token of each kind, if any: a new issue replaces it; using it, or a change of address, ends it. */
+      emailVerification?: PendingToken;
+      passwordReset?: PendingToken;
       /** The time of the login at which expired sessions were last pruned. */
       sessionsPrunedAt?: string;
     }
   | { status: 'erased'; userId: string };
+
+/** A mailed token the user may still present: its issue's id, its hash, and until when. */
+export interface PendingToken {
+  tokenId: string;
+  tokenHash: string;
+  expiresAt: string;
+}
 
 export const initialUserState = (): UserState => ({ status: 'none' });
 
@@ -37,19 +49,33 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
 function applyUserEvent(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserRegistered') {
     const { userId, email, passwordHash, registeredAt } = event.data;
-    return { status: 'active', userId, email, passwordHash, registeredAt, sessions: {}, avatarUrl: undefined };
+    return { status: 'active', userId, email, passwordHash, registeredAt, sessions: {}, avatarUrl: undefined, emailVerified: false };
   }
   if (event.type === 'UserErased') return { status: 'erased', userId: event.data.userId };
   if (state.status !== 'active') return state;
   const sessions = state.sessions as Record<string, string>;
   switch (event.type) {
     case 'UserEmailChanged':
+      // A new address is unproved, and a token mailed to the old one proves nothing about it.
       state.email = event.data.email;
+      state.emailVerified = false;
+      delete state.emailVerification;
       break;
     case 'UserPasswordChanged':
-      // A new password ends every session.
+      // A new password ends every session, and any reset token still out.
       state.passwordHash = event.data.passwordHash;
       state.sessions = {};
+      delete state.passwordReset;
+      break;
+    case 'EmailVerificationIssued':
+      state.emailVerification = { tokenId: event.data.tokenId, tokenHash: event.data.tokenHash, expiresAt: event.data.expiresAt };
+      break;
+    case 'UserEmailVerified':
+      state.emailVerified = true;
+      delete state.emailVerification;
+      break;
+    case 'PasswordResetRequested':
+      state.passwordReset = { tokenId: event.data.tokenId, tokenHash: event.data.tokenHash, expiresAt: event.data.expiresAt };
       break;
     case 'UserLoggedIn':
       sessions[event.data.sessionId] = event.data.expiresAt;
