@@ -52,8 +52,8 @@ export function check(where: 'body' | 'query' | 'params', value: unknown): Probl
 
 /** With the u flag, a paired surrogate is one code point; only a lone one is of category Cs. */
 const LONE_SURROGATE = /\p{Cs}/u;
-/** PostgreSQL's text and jsonb cannot hold U+0000, so no field of ours can: refused here rather than as a 500 there. */
 
+/** PostgreSQL's text and jsonb cannot hold U+0000, so no field of ours can: NUL is refused here, not as a 500 there. */
 function checkString(text: string, field: string): ProblemError | undefined {
   if (text.length > INPUT_LIMITS.stringLength) return tooComplex(field, `at most ${INPUT_LIMITS.stringLength} characters`);
   if (LONE_SURROGATE.test(text)) return new ProblemError('validation_failed', 'Some fields are not well-formed Unicode.', [{ field, message: 'not well-formed Unicode (lone surrogate)' }]);
