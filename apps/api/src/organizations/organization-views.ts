@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { memberCount, memberOf } from '../../../../libs/domain/src';
 import type { ActiveOrganization } from './organization-handler';
 
 export const OrganizationResponse = z.object({
@@ -17,13 +18,13 @@ export function organizationView(state: ActiveOrganization) {
     name: state.name,
     plan: state.plan,
     ownerId: state.ownerId,
-    memberCount: Object.keys(state.members).length,
+    memberCount: memberCount(state),
     logoUrl: state.logoUrl ?? null,
   };
 }
 
 /** A membership as command responses show it; `userId` is lower case, as the organization's state keys it. */
 export function membershipView(state: ActiveOrganization, userId: string) {
-  const member = state.members[userId]!;
+  const member = memberOf(state, userId)!;
   return { organizationId: state.organizationId, userId, role: member.role, joinedAt: member.joinedAt };
 }

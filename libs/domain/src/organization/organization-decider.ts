@@ -3,7 +3,7 @@ import { DomainError } from '../shared/domain-error';
 import { parseOrganizationName, parsePaymentMethod, parsePlan, parseRole, type Role } from '../shared/organization-values';
 import type { OrganizationCommand } from './organization-commands';
 import type { OrganizationEvent } from './organization-events';
-import { evolveOrganization, foldOrganization, initialOrganizationState, type OrganizationState, ownerCount } from './organization-state';
+import { evolveOrganization, foldOrganization, initialOrganizationState, memberOf, type OrganizationState, ownerCount } from './organization-state';
 
 type Organization = Extract<OrganizationState, { status: 'active' }>;
 
@@ -22,7 +22,7 @@ function existing(state: OrganizationState): Organization {
 
 /** The actor's role; non-members (and requests without an actor) may do nothing. */
 function actorRole(org: Organization, actorId: string | undefined, what: string): Role {
-  const role = actorId === undefined ? undefined : org.members[actorId]?.role;
+  const role = actorId === undefined ? undefined : memberOf(org, actorId)?.role;
   if (!role) throw forbidden(what);
   return role;
 }
@@ -46,7 +46,7 @@ function requireBillingOwner(org: Organization, actorId: string | undefined, wha
 /** Ending or demoting `userId`'s ownership must leave the organization an owner, and never touch the billing owner. */
 function guardOwnership(org: Organization, userId: string): void {
   if (userId === org.ownerId) throw billingOwnerProtected();
-  if (org.members[userId]?.role === 'owner' && ownerCount(org) <= 1) {
+  if (memberOf(org, userId)?.role === 'owner' && ownerCount(org) <= 1) {
     throw new DomainError('last_owner', 'An organization always keeps an owner.');
   }
 }
@@ -91,7 +91,7 @@ function transferOwnership(command: Command<'TransferOwnership'>, org: Organizat
   const organizationId = org.organizationId;
   requireBillingOwner(org, actorId, 'transfer ownership');
   requireActiveUser(newOwnerIsActive);
-  const member = org.members[newOwnerId];
+  const member = memberOf(org, newOwnerId);
   if (!member) throw notAMember();
   if (newOwnerId === org.ownerId) return [];
   const events: OrganizationEvent[] = [
@@ -122,14 +122,14 @@ function addMember(command: Command<'AddMember'>, org: Organization, actorId: st
   const role = parseRole(command.data.role);
   requireMayManage(org, actorId, undefined, role, 'add members');
   requireActiveUser(userIsActive);
-  if (org.members[userId]) throw new DomainError('already_member', 'That user is already a member of this organization.');
+  if (memberOf(org, userId)) throw new DomainError('already_member', 'That user is already a member of this organization.');
   return [{ type: 'MemberJoined', data: { organizationId: org.organizationId, userId, role, joinedAt: now } }];
 }
 
 function changeMemberRole(command: Command<'ChangeMemberRole'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
   const { userId, now } = command.data;
   const role = parseRole(command.data.role);
-  const member = org.members[userId];
+  const member = memberOf(org, userId);
   requireMayManage(org, actorId, member?.role, role, 'change roles');
   if (!member) throw notAMember();
   if (member.role === role) return [];
@@ -140,7 +140,7 @@ function changeMemberRole(command: Command<'ChangeMemberRole'>, org: Organizatio
 function removeMember(command: Command<'RemoveMember'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
   const { userId, now } = command.data;
   const organizationId = org.organizationId;
-  const member = org.members[userId];
+  const member = memberOf(org, userId);
   if (userId === actorId) {
     // Leaving: any member may, except the billing owner and the last owner.
     if (!member) throw forbidden('leave');
@@ -155,7 +155,7 @@ function removeMember(command: Command<'RemoveMember'>, org: Organization, actor
 
 function removeErasedMember(command: Command<'RemoveErasedMember'>, org: Organization): OrganizationEvent[] {
   const { userId, now } = command.data;
-  if (!org.members[userId]) return [];
+  if (!memberOf(org, userId)) return [];
   guardOwnership(org, userId);
   return [{ type: 'MemberRemoved', data: { organizationId: org.organizationId, userId, reason: 'erased', removedAt: now } }];
 }

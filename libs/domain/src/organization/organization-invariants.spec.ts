@@ -3,7 +3,7 @@ import type { Actor } from '../shared/actor';
 import { DomainError } from '../shared/domain-error';
 import type { OrganizationCommand } from './organization-commands';
 import { organizationDecider } from './organization-decider';
-import type { OrganizationState } from './organization-state';
+import { memberCount, memberOf, membersOf, type OrganizationState } from './organization-state';
 
 const people = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
 const roles = ['owner', 'admin', 'member'];
@@ -39,9 +39,10 @@ test('property: whatever commands arrive, the organization keeps an owner and th
           if (!(error instanceof DomainError)) throw error; // a refusal is fine; anything else is a bug
         }
         if (state.status !== 'active') return false;
-        const members = Object.values(state.members);
+        const members = Object.values(membersOf(state));
         if (!members.some((member) => member.role === 'owner')) return false;
-        if (state.members[state.ownerId]?.role !== 'owner') return false;
+        if (memberOf(state, state.ownerId)?.role !== 'owner') return false;
+        if (memberCount(state) !== members.length) return false;
       }
       return true;
     }),

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, type DomainErrorCode, organizationDecider, userDecider } from '../../../../../libs/domain/src';
+import { DomainError, type DomainErrorCode, membersOf, organizationDecider, type OrganizationState, userDecider } from '../../../../../libs/domain/src';
 import { organizationStream, userStream } from '../../../../../libs/streams/src';
 import { AuditReader, type Evolver, stateAt } from '../../../../../libs/audit/src';
 import { RequiresScope } from '../../auth/requires-scope.decorator';
@@ -9,6 +9,15 @@ import { Documented } from '../../openapi/documented.decorator';
 import { maySeePersonalData } from '../may-see-personal-data';
 
 const StateQuery = z.strictObject({ at: z.string().min(1).max(64) });
+
+/** The organization's decider, its members shown as one map by id (the state keeps them in buckets, see membersOf). */
+const organizationAsReviewed = {
+  initialState: organizationDecider.initialState,
+  fold: (state: OrganizationState, events: Parameters<typeof organizationDecider.fold>[1]) => {
+    const folded = organizationDecider.fold(state, events);
+    return folded.status === 'active' ? { ...folded, members: membersOf(folded) } : folded;
+  },
+} as unknown as Evolver;
 
 /**
  * An entity as it was at a time or a revision, rebuilt from its events by the deciders that run in production (no
@@ -28,7 +37,7 @@ export class StateAtHttpController {
   @Get('organizations/:id/state')
   @Documented({ summary: 'An organization as it was at a time or revision, rebuilt from events', query: StateQuery, errors: ['organization_not_found'] })
   organization(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: StateQuery }) query: z.infer<typeof StateQuery>, @Ctx() context: RequestContext) {
-    return this.stateAt(organizationStream(id.toLowerCase()), organizationDecider as unknown as Evolver, query.at, context, 'organization_not_found');
+    return this.stateAt(organizationStream(id.toLowerCase()), organizationAsReviewed, query.at, context, 'organization_not_found');
   }
 
   private async stateAt(stream: string, decider: Evolver, at: string, context: RequestContext, notFound: DomainErrorCode) {
