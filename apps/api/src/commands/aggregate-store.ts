@@ -1,6 +1,18 @@
 import { v7 as uuidv7 } from 'uuid';
 import { type CommandMetadata, type EventCodec, type PlainEvent, type SnapshotCodec } from '../../../../libs/event-codec/src';
-import { type EventStore, type Position, WrongExpectedRevisionError } from '../../../../libs/event-store/src';
+import {
+  type AppendResult,
+  type AssumedFacts,
+  ClaimNotGrantedError,
+  type EventStore,
+  type ExpectedRevision,
+  type IdempotencyClaimOutcome,
+  type IdempotencyClaimRequest,
+  isClaimingAppender,
+  type NewEvent,
+  type Position,
+  WrongExpectedRevisionError,
+} from '../../../../libs/event-store/src';
 import { SubjectErasedError } from '../../../../libs/privacy/src';
 import { derivedUuid } from './derived-ids';
 import type { SnapshotStore } from './snapshot-store';
@@ -21,6 +33,23 @@ export interface CommandContext {
    * run again yields the same ids, so a run that crashed after appending is recognised instead of repeated.
    */
   idSeed?: string;
+  /** The request's Idempotency-Key, still to be claimed: with the command's append, where the store can (see below). */
+  claim?: PendingClaim;
+}
+
+/**
+ * An Idempotency-Key the interceptor left for the command's first append to claim (IdempotencyInterceptor,
+ * `ClaimWithAppend`): on PostgreSQL the claim, the facts the command assumed, and the append are one round trip.
+ */
+export interface PendingClaim {
+  readonly request: IdempotencyClaimRequest;
+  /** Facts the command was decided on without reading them, checked by the append (see UserLookup.isActive). */
+  readonly facts: AssumedFacts;
+  /** Whether facts may still be assumed: only on a store that checks them with its append, and not on a re-run. */
+  readonly assumesFacts: boolean;
+  assume(streamName: string, endedBy: readonly string[]): void;
+  /** Set once the key was claimed, or found held by another run. */
+  outcome: IdempotencyClaimOutcome | undefined;
 }
 
 export interface Outcome<TState, TEvent> {
@@ -190,7 +219,7 @@ export class AggregateStore {
 
       const encoded = await Promise.all(decided.map((event, i) => this.codec.encode(event, ids[i] ?? uuidv7(), context.metadata)));
       try {
-        const result = await this.eventStore.appendToStream(streamName, encoded, { expectedRevision: revision ?? 'no_stream' });
+        const result = await this.append(streamName, encoded, revision ?? 'no_stream', context.claim);
         this.observer.appended?.(streamName, decided.length);
         const next = decider.fold(state, decided);
         // A repeat the store recognised reports the first append's revision: `next` is then not that revision's state.
@@ -205,6 +234,19 @@ export class AggregateStore {
       }
     }
     throw new ConcurrencyConflictError();
+  }
+
+  /**
+   * The append, claiming the request's Idempotency-Key in the same round trip when it is still to be claimed and the
+   * store can (PostgreSQL). A wrong revision or a failed fact rolls the claim back with the append; a key held by
+   * another run throws ClaimNotGrantedError, which the interceptor answers.
+   */
+  private async append(streamName: string, events: NewEvent[], expectedRevision: ExpectedRevision, claim: PendingClaim | undefined): Promise<AppendResult> {
+    if (!claim || claim.outcome !== undefined || !isClaimingAppender(this.eventStore)) return this.eventStore.appendToStream(streamName, events, { expectedRevision });
+    const claimed = await this.eventStore.appendClaimed(streamName, events, { expectedRevision, claim: claim.request, facts: claim.facts });
+    claim.outcome = claimed.claim;
+    if (claimed.claim.outcome !== 'claimed' || !claimed.result) throw new ClaimNotGrantedError(claimed.claim as Exclude<IdempotencyClaimOutcome, { outcome: 'claimed' }>);
+    return claimed.result;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../http/request-context';
-import type { CommandContext } from './aggregate-store';
+import type { CommandContext, PendingClaim } from './aggregate-store';
 import { derivedUuid } from './derived-ids';
 
 /**
@@ -16,6 +16,8 @@ export class CommandEnvelope {
     /** Derived from the calling service, its Idempotency-Key and the request: the same for every repeat. */
     readonly idSeed: string | undefined,
     now = new Date(),
+    /** The Idempotency-Key, when the route claims it with its append (`ClaimWithAppend`). */
+    readonly claim?: PendingClaim,
   ) {
     this.now = now.toISOString();
   }
@@ -49,6 +51,7 @@ export class CommandEnvelope {
         ...(clientIp && subject ? { clientIp: { ip: clientIp, subjectId: subject } } : {}),
       },
       ...(this.idSeed ? { idSeed: this.idSeed } : {}),
+      ...(this.claim ? { claim: this.claim } : {}),
     };
   }
 

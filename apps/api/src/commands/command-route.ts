@@ -53,5 +53,5 @@ export const CommandRoute = (route: MethodDecorator, status: number, scope: Scop
 export const Envelope = createParamDecorator((_data: unknown, context: ExecutionContext): CommandEnvelope => {
   const request = context.switchToHttp().getRequest<IdempotentRequest>();
   if (!request.accountsContext) throw new Error('request context missing: is the route guarded?');
-  return new CommandEnvelope(request.accountsContext, request.commandIdSeed);
+  return new CommandEnvelope(request.accountsContext, request.commandIdSeed, new Date(), request.pendingClaim);
 });

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { IdempotencyClaimOutcome, IdempotencyClaimRequest } from '../../../../libs/event-store/src';
 
 export interface StoredResponse {
   statusCode: number;
@@ -6,11 +7,19 @@ export interface StoredResponse {
   headers: Record<string, string>;
 }
 
-export type Claim =
-  | { outcome: 'claimed' }
-  | { outcome: 'replay'; response: StoredResponse }
-  | { outcome: 'fingerprint_mismatch' }
-  | { outcome: 'in_flight' };
+export type Claim = IdempotencyClaimOutcome;
+
+interface ClaimRow {
+  outcome: Claim['outcome'];
+  status_code: number | null;
+  response_body: unknown;
+  response_headers: Record<string, string> | null;
+}
+
+function claimOf(row: ClaimRow): Claim {
+  if (row.outcome === 'replay') return { outcome: 'replay', response: { statusCode: row.status_code!, body: row.response_body, headers: row.response_headers ?? {} } };
+  return { outcome: row.outcome };
+}
 
 /**
  * Who made a request: records belong to (calling service, actor, key), so another actor of the same service who sends
@@ -33,42 +42,34 @@ export class IdempotencyStore {
     private readonly staleAfterMs = 30_000,
   ) {}
 
+  /** One round trip: `idempotency_claim` (migrations/0012_claimed_append.sql) holds the rules above. */
   async claim(owner: IdempotencyOwner, key: string, fingerprint: string): Promise<Claim> {
-    const { service, actor } = owner;
-    const inserted = await this.pool.query(
-      `INSERT INTO idempotency_records (service, actor_id, idempotency_key, request_fingerprint, state)
-       VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING`,
-      [service, actor, key, fingerprint],
-    );
-    if (inserted.rowCount === 1) return { outcome: 'claimed' };
+    const { rows } = await this.pool.query<ClaimRow>('SELECT * FROM idempotency_claim($1, $2, $3, $4, $5)', [owner.service, owner.actor, key, fingerprint, this.staleAfterMs]);
+    return claimOf(rows[0]!);
+  }
 
-    const existing = await this.pool.query<{
-      request_fingerprint: string;
-      state: string;
-      status_code: number | null;
-      response_body: unknown;
-      response_headers: Record<string, string> | null;
-      stale: boolean;
-    }>(
-      `SELECT request_fingerprint, state, status_code, response_body, response_headers,
-              created_at < now() - make_interval(secs => $3::double precision / 1000) AS stale
-         FROM idempotency_records WHERE service = $1 AND actor_id = $4 AND idempotency_key = $2`,
-      [service, key, this.staleAfterMs, actor],
-    );
-    const row = existing.rows[0];
-    if (!row) return this.claim(owner, key, fingerprint); // expired and deleted between the two statements
-    if (row.request_fingerprint !== fingerprint) return { outcome: 'fingerprint_mismatch' };
-    if (row.state === 'completed') {
-      return { outcome: 'replay', response: { statusCode: row.status_code!, body: row.response_body, headers: row.response_headers ?? {} } };
-    }
-    if (!row.stale) return { outcome: 'in_flight' };
-    const takenOver = await this.pool.query(
-      `UPDATE idempotency_records SET created_at = now()
-        WHERE service = $1 AND actor_id = $4 AND idempotency_key = $2 AND state = 'pending'
-          AND created_at < now() - make_interval(secs => $3::double precision / 1000)`,
-      [service, key, this.staleAfterMs, actor],
-    );
-    return takenOver.rowCount === 1 ? { outcome: 'claimed' } : { outcome: 'in_flight' };
+  /**
+   * For a command that appended nothing (a refusal, nothing to do, a recognised repeat): claim the key and store its
+   * response in one round trip. Another outcome than `claimed` means nothing was stored: answer that outcome instead.
+   */
+  async claimAndComplete(owner: IdempotencyOwner, key: string, fingerprint: string, response: StoredResponse, subjectId: string | undefined): Promise<Claim> {
+    const { rows } = await this.pool.query<ClaimRow>('SELECT * FROM idempotency_claim_and_complete($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      owner.service,
+      owner.actor,
+      key,
+      fingerprint,
+      this.staleAfterMs,
+      response.statusCode,
+      JSON.stringify(response.body ?? null),
+      JSON.stringify(response.headers),
+      subjectId ?? null,
+    ]);
+    return claimOf(rows[0]!);
+  }
+
+  /** What a claim of this store needs, for an event store that claims with its append (ClaimingAppender). */
+  claimRequest(owner: IdempotencyOwner, key: string, fingerprint: string): IdempotencyClaimRequest {
+    return { ...owner, key, fingerprint, staleAfterMs: this.staleAfterMs };
   }
 
   async complete({ service, actor }: IdempotencyOwner, key: string, response: StoredResponse, subjectId: string | undefined): Promise<void> {

@@ -5,7 +5,11 @@ import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
-import { IdempotencyStore } from './idempotency-store';
+import { AssumedFactError, ClaimNotGrantedError, type EventStore, isClaimingAppender } from '../../../../libs/event-store/src';
+import type { PendingClaim } from '../commands/aggregate-store';
+import { EVENT_STORE } from '../infrastructure/tokens';
+import { DeferredClaim } from './deferred-claim';
+import { type Claim, type IdempotencyOwner, IdempotencyStore, type StoredResponse } from './idempotency-store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Response headers a replay must carry again. */
@@ -21,6 +25,8 @@ export interface IdempotentRequest extends ContextualRequest {
   idempotencySubject?: string;
   /** Seed for the command's ids and event ids: the same for every repeat of this request (see AggregateStore). */
   commandIdSeed?: string;
+  /** The key, when the route claims it with its append (`ClaimWithAppend`) instead of before it runs. */
+  pendingClaim?: PendingClaim;
 }
 
 const RERUN_ON_REPEAT = 'accounts:rerun-on-repeat';
@@ -32,6 +38,18 @@ const RERUN_MARKER = { $rerun: true };
  * the request, and appends nothing because its events are already there.
  */
 export const RerunOnRepeat = () => SetMetadata(RERUN_ON_REPEAT, true);
+
+const CLAIM_WITH_APPEND = 'accounts:claim-with-append';
+
+/**
+ * For routes whose only write is one aggregate-store append (organization commands): on PostgreSQL the key is
+ * claimed by that append, and the facts about users assumed and checked by it, so a command is two round trips (the
+ * append, then its stored response) instead of five. A command that appends nothing claims and stores its answer in
+ * one call at the end; a key found claimed or completed then is answered as if found first (409, the stored
+ * response, 422), the command's own decision discarded. Routes that write anything else before appending must not
+ * use it: their writes would run before the key is claimed.
+ */
+export const ClaimWithAppend = () => SetMetadata(CLAIM_WITH_APPEND, true);
 
 /** HMAC key for request fingerprints: bodies hold passwords, so a plain hash would be guessable. */
 export const IDEMPOTENCY_FINGERPRINT_KEY = Symbol('IDEMPOTENCY_FINGERPRINT_KEY');
@@ -46,16 +64,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly store: IdempotencyStore,
     @Inject(IDEMPOTENCY_FINGERPRINT_KEY) private readonly fingerprintKey: KeyObject,
     private readonly reflector: Reflector,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<IdempotentRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const rerun = this.reflector.get<boolean>(RERUN_ON_REPEAT, context.getHandler()) === true;
-    return from(this.run(request, reply, next, rerun));
+    const withAppend = this.reflector.get<boolean>(CLAIM_WITH_APPEND, context.getHandler()) === true && isClaimingAppender(this.eventStore);
+    return from(this.run(request, reply, next, rerun, withAppend));
   }
 
-  private async run(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, rerun: boolean): Promise<unknown> {
+  private async run(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, rerun: boolean, withAppend: boolean): Promise<unknown> {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new ProblemError('validation_failed', 'Commands need an Idempotency-Key header of 1 to 200 visible characters.', [
@@ -71,43 +91,101 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
 
     request.commandIdSeed = `${service}\u0000${key}\u0000${fingerprint}`;
+    if (withAppend) return this.runClaimingWithAppend(request, reply, next, owner, key, fingerprint);
     let claim = await this.store.claim(owner, key, fingerprint);
     if (claim.outcome === 'replay' && isRerunMarker(claim.response.body)) claim = { outcome: 'claimed' };
-    if (claim.outcome === 'fingerprint_mismatch') {
-      throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
-    }
-    if (claim.outcome === 'in_flight') {
-      throw new ProblemError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.');
-    }
-    if (claim.outcome === 'replay') {
-      const { statusCode, body, headers } = claim.response;
-      for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-      void reply.header('idempotent-replayed', 'true').status(statusCode);
-      if (statusCode >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
-      return body;
-    }
+    if (claim.outcome !== 'claimed') return answer(claim, reply);
 
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      const headers = Object.fromEntries(
-        REPLAYED_HEADERS.flatMap((name) => {
-          const value = reply.getHeader(name);
-          return value === undefined ? [] : [[name, String(value)]];
-        }),
-      );
-      await this.store.complete(owner, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers }, request.idempotencySubject);
+      await this.store.complete(owner, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers: replayedHeaders(reply) }, request.idempotencySubject);
       return body;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && isErrorCode(code) && !NOT_REPLAYED.has(code) && STATUS_BY_CODE[code] < 500) {
-        const problem = problemDocument(code, (error as Error).message, (error as ProblemError).errors);
-        await this.store.complete(owner, key, { statusCode: problem.status, body: problem, headers: {} }, request.idempotencySubject);
-      } else {
-        await this.store.release(owner, key);
-      }
+      const refusal = storedRefusal(error);
+      if (refusal) await this.store.complete(owner, key, refusal, request.idempotencySubject);
+      else await this.store.release(owner, key);
       throw error;
     }
   }
+
+  /** See ClaimWithAppend: the key is claimed by the command's append, or at the end with the answer. */
+  private async runClaimingWithAppend(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, owner: IdempotencyOwner, key: string, fingerprint: string): Promise<unknown> {
+    let pending = new DeferredClaim(this.store.claimRequest(owner, key, fingerprint), true);
+    request.pendingClaim = pending;
+    const handle = async () => {
+      try {
+        return { body: await lastValueFrom(next.handle(), { defaultValue: undefined }) };
+      } catch (error) {
+        return { error };
+      }
+    };
+    let ran = await handle();
+    // Decided on facts assumed but never checked (nothing was appended), or on one that failed: decide again, read.
+    if ((ran.error instanceof AssumedFactError || (pending.outcome === undefined && pending.facts.streams.length > 0)) && !(ran.error instanceof ClaimNotGrantedError)) {
+      pending = new DeferredClaim(pending.request, false);
+      request.pendingClaim = pending;
+      ran = await handle();
+    }
+    const { error } = ran;
+    if (error instanceof ClaimNotGrantedError) return answer(error.claim, reply);
+    if (pending.outcome?.outcome === 'claimed') {
+      // Claimed by the append: the rest is as for a key claimed first.
+      if (!('error' in ran)) {
+        await this.store.complete(owner, key, { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) }, request.idempotencySubject);
+        return ran.body;
+      }
+      const refusal = storedRefusal(error);
+      if (refusal) await this.store.complete(owner, key, refusal, request.idempotencySubject);
+      else await this.store.release(owner, key);
+      throw error;
+    }
+    // Nothing was appended: the answer is stored with the claim, unless the key is someone else's.
+    const refusal = 'error' in ran ? storedRefusal(error) : undefined;
+    if ('error' in ran && !refusal) {
+      // Not an answer to keep (a conflict, an outage, bad input): a key already used still answers as it would.
+      const claim = await this.store.claim(owner, key, fingerprint);
+      if (claim.outcome !== 'claimed') return answer(claim, reply);
+      await this.store.release(owner, key);
+      throw error;
+    }
+    const response = refusal ?? { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) };
+    const claim = await this.store.claimAndComplete(owner, key, fingerprint, response, request.idempotencySubject);
+    if (claim.outcome !== 'claimed') return answer(claim, reply);
+    if ('error' in ran) throw error;
+    return ran.body;
+  }
+}
+
+/** The response a claim found, or its refusal, as the first request's answer. */
+function answer(claim: Exclude<Claim, { outcome: 'claimed' }>, reply: FastifyReply): unknown {
+  if (claim.outcome === 'fingerprint_mismatch') {
+    throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+  }
+  if (claim.outcome === 'in_flight') {
+    throw new ProblemError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+  }
+  const { statusCode, body, headers } = claim.response;
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  void reply.header('idempotent-replayed', 'true').status(statusCode);
+  if (statusCode >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
+  return body;
+}
+
+function replayedHeaders(reply: FastifyReply): Record<string, string> {
+  return Object.fromEntries(
+    REPLAYED_HEADERS.flatMap((name) => {
+      const value = reply.getHeader(name);
+      return value === undefined ? [] : [[name, String(value)]];
+    }),
+  );
+}
+
+/** A definite refusal a repeat gets back (stored), or undefined for an outcome that depends on timing or input. */
+function storedRefusal(error: unknown): StoredResponse | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !isErrorCode(code) || NOT_REPLAYED.has(code) || STATUS_BY_CODE[code] >= 500) return undefined;
+  const problem = problemDocument(code, (error as Error).message, (error as ProblemError).errors);
+  return { statusCode: problem.status, body: problem, headers: {} };
 }
 
 /**

@@ -10,6 +10,6 @@ export class ActingUser {
 
   async of(envelope: CommandEnvelope): Promise<Actor> {
     const userId = envelope.actorId;
-    return { userId, isActive: userId !== undefined && (await this.users.isActive(userId)), mayManageUsers: envelope.mayManageUsers };
+    return { userId, isActive: userId !== undefined && (await this.users.isActive(userId, envelope)), mayManageUsers: envelope.mayManageUsers };
   }
 }

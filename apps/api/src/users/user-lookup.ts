@@ -3,6 +3,7 @@ import { userDecider, type UserState } from '../../../../libs/domain/src';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { AggregateStore } from '../commands/aggregate-store';
+import type { CommandEnvelope } from '../commands/command-envelope';
 import { userStream } from '../../../../libs/streams/src';
 
 /** Facts about users that other commands need ("this user exists"), read from the user's own stream. */
@@ -21,7 +22,13 @@ export class UserLookup {
    * Whether the user exists and is not erased: decided from the event types alone, so no personal field is
    * decrypted (and no data key fetched) just to learn that.
    */
-  async isActive(userId: string): Promise<boolean> {
+  async isActive(userId: string, envelope?: CommandEnvelope): Promise<boolean> {
+    // A command that claims with its append assumes the user active, unread: the append checks it in its own
+    // transaction (es_append_claimed) and, if it does not hold, the command is decided again with it read.
+    if (envelope?.claim?.assumesFacts) {
+      envelope.claim.assume(userStream(userId), ['UserErased']);
+      return true;
+    }
     // Only the last event is read: a user stream starts with UserRegistered, and UserErased ends it for good (the
     // decider refuses every command after it), so the stream exists and does not end in UserErased iff active.
     const [last] = await this.eventStore.readStream(userStream(userId), { direction: 'backwards', maxCount: 1 });

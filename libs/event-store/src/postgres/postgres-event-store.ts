@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool, type PoolConfig } from 'pg';
+import { AssumedFactError, type AssumedFacts, type ClaimingAppender, type IdempotencyClaimOutcome, type IdempotencyClaimRequest } from '../claimed-append';
 import { InvalidAppendError, StreamDeletedError } from '../errors';
 import type {
   AppendResult,
@@ -33,7 +34,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** The default event store: events in PostgreSQL (`migrations/0001_event_store.sql`). */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, ClaimingAppender {
   private readonly pool: Pool;
   private readonly ownsPool: boolean;
   /** Identifies the database for in-process wake-ups of live subscribers. */
@@ -72,6 +73,65 @@ export class PostgresEventStore implements EventStore {
         position: { commit: BigInt(row.last_transaction_id), prepare: BigInt(row.last_sequence) },
       };
     } catch (error) {
+      throw mapAppendError(error, streamName, expected);
+    }
+  }
+
+  /**
+   * Claim the Idempotency-Key, check the assumed facts and append, in one round trip (`es_append_claimed`,
+   * migrations/0012_claimed_append.sql). The idempotency records must live in this database.
+   */
+  async appendClaimed(
+    streamName: string,
+    events: NewEvent[],
+    options: { expectedRevision: ExpectedRevision; claim: IdempotencyClaimRequest; facts: AssumedFacts },
+  ): Promise<{ claim: IdempotencyClaimOutcome; result: AppendResult | undefined }> {
+    const expected = options.expectedRevision;
+    validateAppend(streamName, events);
+    const [kind, revision] = typeof expected === 'bigint' ? ['exact', expected.toString()] : [expected, null];
+    const { service, actor, key, fingerprint, staleAfterMs } = options.claim;
+    try {
+      const { rows } = await this.pool.query<{
+        claim: IdempotencyClaimOutcome['outcome'];
+        status_code: number | null;
+        response_body: unknown;
+        response_headers: Record<string, string> | null;
+        outcome: string | null;
+        last_revision: string;
+        last_transaction_id: string;
+        last_sequence: string;
+      }>({
+        ...prepared(`SELECT * FROM es_append_claimed($1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9, $10, $11::uuid[], $12::text[], $13::jsonb[], $14::jsonb[])`),
+        values: [
+          service,
+          actor,
+          key,
+          fingerprint,
+          staleAfterMs,
+          options.facts.streams,
+          options.facts.endedBy,
+          streamName,
+          kind,
+          revision,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      });
+      const row = rows[0]!;
+      if (row.claim === 'replay') {
+        return { claim: { outcome: 'replay', response: { statusCode: row.status_code!, body: row.response_body, headers: row.response_headers ?? {} } }, result: undefined };
+      }
+      if (row.claim !== 'claimed') return { claim: { outcome: row.claim }, result: undefined };
+      if (row.outcome === 'appended') signalAppend(this.database);
+      return {
+        claim: { outcome: 'claimed' },
+        result: { nextExpectedRevision: BigInt(row.last_revision), position: { commit: BigInt(row.last_transaction_id), prepare: BigInt(row.last_sequence) } },
+      };
+    } catch (error) {
+      const { message, detail } = error as { message?: string; detail?: string };
+      if (message === 'assumed_fact_failed') throw new AssumedFactError(detail ?? '');
       throw mapAppendError(error, streamName, expected);
     }
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { ClaimWithAppend } from '../../../idempotency/idempotency.interceptor';
 import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
 import { OrganizationHandler } from '../../organization-handler';
@@ -16,6 +17,7 @@ export class ChangeMemberRoleHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
   @CommandRoute(Patch(':id/members/:userId'), 200)
+  @ClaimWithAppend()
   @Documented({ summary: "Change a member's role", body: ChangeRoleRequest, errors: ['organization_not_found', 'not_a_member', 'last_owner', 'billing_owner_protected', 'forbidden'] })
   async changeRole(
     @Param('id', IdPipe) id: string,

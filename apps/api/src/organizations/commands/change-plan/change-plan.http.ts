@@ -2,6 +2,7 @@ import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { ClaimWithAppend } from '../../../idempotency/idempotency.interceptor';
 import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
 import { OrganizationHandler } from '../../organization-handler';
@@ -16,6 +17,7 @@ export class ChangePlanHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
   @CommandRoute(Post(':id/plan'), 200)
+  @ClaimWithAppend()
   @Documented({ summary: 'Change the plan (billing owner only)', body: ChangePlanRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
   async changePlan(@Param('id', IdPipe) id: string, @Body({ schema: ChangePlanRequest }) body: z.infer<typeof ChangePlanRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'ChangePlan', data: { plan: body.plan, now: envelope.now } }, envelope);

@@ -2,6 +2,7 @@ import { Body, Controller, Param, Patch } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { ClaimWithAppend } from '../../../idempotency/idempotency.interceptor';
 import { IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
 import { OrganizationHandler } from '../../organization-handler';
@@ -16,6 +17,7 @@ export class RenameOrganizationHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
   @CommandRoute(Patch(':id'), 200)
+  @ClaimWithAppend()
   @Documented({ summary: 'Rename an organization (owners and admins)', body: RenameOrganizationRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
   async rename(@Param('id', IdPipe) id: string, @Body({ schema: RenameOrganizationRequest }) body: z.infer<typeof RenameOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'RenameOrganization', data: { name: body.name, now: envelope.now } }, envelope);

@@ -2,6 +2,7 @@ import { Body, Controller, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { ClaimWithAppend } from '../../../idempotency/idempotency.interceptor';
 import { Id, IdPipe } from '../../../http/ids';
 import { Documented } from '../../../openapi/documented.decorator';
 import { UserLookup } from '../../../users/user-lookup';
@@ -19,9 +20,10 @@ export class TransferOwnershipHttpController {
   ) {}
 
   @CommandRoute(Post(':id/ownership'), 200)
+  @ClaimWithAppend()
   @Documented({ summary: 'Transfer billing ownership to a member (billing owner only)', body: TransferOwnershipRequest, response: OrganizationResponse, errors: ['organization_not_found', 'not_a_member', 'user_not_found', 'forbidden'] })
   async transfer(@Param('id', IdPipe) id: string, @Body({ schema: TransferOwnershipRequest }) body: z.infer<typeof TransferOwnershipRequest>, @Envelope() envelope: CommandEnvelope) {
-    const newOwnerIsActive = await this.users.isActive(body.newOwnerId);
+    const newOwnerIsActive = await this.users.isActive(body.newOwnerId, envelope);
     const outcome = await this.organizations.handle(id, { type: 'TransferOwnership', data: { newOwnerId: body.newOwnerId, newOwnerIsActive, now: envelope.now } }, envelope);
     return respond(organizationView(outcome.state), outcome);
   }
