@@ -85,6 +85,8 @@ async function load(
   const before = accounting?.snapshot();
   const result = await autocannon({ url, connections, duration, requests: [{ method, setupRequest: setup }], ...(overallRate ? { overallRate } : {}) });
   const cpu = accounting && before ? CpuAccounting.perRequest(before, accounting.snapshot(), result.requests.total) : undefined;
+  // Which failures, so that a figure with failures says what they were (a timeout, a 503, a 409).
+  if (result.non2xx > 0 || result.errors > 0) console.log(`${method} ${url}: ${result.errors} errors, ${result.timeouts} timeouts, statuses ${JSON.stringify(Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count])))}`);
   return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, ...(cpu ? { cpu } : {}) };
 }
 
