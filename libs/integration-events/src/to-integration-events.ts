@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../../event-codec/src';
 import { INTEGRATION_EVENT_VERSIONS, type IntegrationEvent, type IntegrationEventType } from './integration-event';
-import type { InvitationEvent } from './invitation-events';
+import { type InvitationEvent, invitationEventOf } from './invitation-events';
 
 /** What the mapping reads: a decoded domain event (or, until the domain declares them, an invitation event). */
 export type MappableEvent = DomainEvent | InvitationEvent;
@@ -97,4 +97,28 @@ export function sourceTypesOf(types: readonly IntegrationEventType[]): string[] 
   return Object.entries(PUBLICATIONS)
     .filter(([, publication]) => publication !== null && types.includes(publication.type))
     .map(([type]) => type);
+}
+
+/** What the store recorded, as `RecordedEvent` (libs/event-store) has it; typed here by shape, not imported. */
+export interface StoredEventFacts {
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: { occurredAt: string };
+}
+
+/** A shape check's outcome, as libs/event-codec's `decodeEach` returns it (`DecodeOutcome`), typed here by shape. */
+export type CheckedEvent = { kind: 'domain'; event: DomainEvent } | { kind: 'foreign' } | { kind: 'undecodable'; reason: string };
+
+/**
+ * The integration events of one event decoded by the codec (`decodeEach`): a domain event maps as it is; an event
+ * the domain does not declare yet (the invitations) is read from its stored data by the local shapes; one that could
+ * not be decoded publishes nothing (a projector parks it; the feed moves past it).
+ */
+export function integrationEventsOf(checked: CheckedEvent, recorded: StoredEventFacts): IntegrationEvent[] {
+  const stored = { id: recorded.id, occurredAt: recorded.metadata.occurredAt };
+  if (checked.kind === 'domain') return toIntegrationEvents(checked.event, stored);
+  if (checked.kind === 'undecodable') return [];
+  const invitation = invitationEventOf(recorded.type, recorded.data);
+  return invitation ? toIntegrationEvents(invitation, stored) : [];
 }
