@@ -126,12 +126,14 @@ describe.each(EVENT_STORES)('GET /v1/events: the feed of integration events (%s)
     expect(idle.body.items).toEqual([]);
 
     started = Date.now();
-    const waiting = t.request('GET', `/v1/events?after=${idle.body.nextCursor}&waitSeconds=20`);
+    const waiting = t.request('GET', `/v1/events?after=${idle.body.nextCursor}&waitSeconds=30`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const person = await register();
     const woken = await waiting;
-    // Well before the 20 s: the append woke the wait (the bound leaves room for a loaded machine).
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The wait ended because the event arrived, not by its timeout: a timed-out wait answers an empty page. (In
+    // PostgreSQL an event shows only once every older transaction in the cluster has ended, and tests of other
+    // checkouts share the cluster, so how soon it shows is not bounded tighter than the wait itself.)
+    expect(Date.now() - started).toBeLessThan(29_000);
     expect(woken.body.items.map((item: { type: string; data: unknown }) => [item.type, item.data])).toEqual([['user.registered', { userId: person }]]);
     // The cursor it returned continues after that event.
     expect((await t.request('GET', `/v1/events?after=${woken.body.nextCursor}`)).body.items).toEqual([]);
