@@ -1,8 +1,7 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import { INTEGRATION_EVENT_TYPES, type IntegrationEventType, isIntegrationEventType } from '../../../../libs/integration-events/src';
-import { RequiresScope } from '../auth/requires-scope.decorator';
-import { Documented } from '../openapi/documented.decorator';
+import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { EventFeed } from './event-feed';
 import { FeedCursors } from './feed-cursor';
 
@@ -21,22 +20,37 @@ const FeedQuery = z.strictObject({
   waitSeconds: z.coerce.number().int().min(0).max(30).default(0),
 });
 
+const IntegrationEventView = z.object({
+  id: z.string().regex(/^evt_[0-9a-f-]{36}(_\d+)?$/),
+  type: z.enum(INTEGRATION_EVENT_TYPES as [IntegrationEventType, ...IntegrationEventType[]]),
+  version: z.number().int().min(1),
+  occurredAt: z.iso.datetime(),
+  /** Ids and enumerated values only (libs/integration-events). */
+  data: z.record(z.string(), z.string()),
+});
+
+const FeedPageView = z.object({ items: z.array(IntegrationEventView), nextCursor: z.string() });
+
+export const ListEventsRoute = defineRoute({
+  id: 'listEvents',
+  summary: 'Integration events after a cursor, oldest first, filtered by type; with waitSeconds an empty page waits for the next one',
+  method: 'GET',
+  path: '/v1/events',
+  scope: 'events',
+  query: FeedQuery,
+  responses: { 200: FeedPageView },
+});
+
 /** Integration events for other services (../shared/API.md, "Events for other services"): ids only, oldest first. */
-@Controller('v1')
-@RequiresScope('events')
+@Controller()
 export class EventsHttpController {
   constructor(
     private readonly feed: EventFeed,
     private readonly cursors: FeedCursors,
   ) {}
 
-  @Get('events')
-  @Documented({
-    summary: 'Integration events after a cursor, oldest first, filtered by type; with waitSeconds an empty page waits for the next one',
-    query: FeedQuery,
-    errors: ['validation_failed', 'service_unavailable'],
-  })
-  async events(@Query({ schema: FeedQuery }) query: z.infer<typeof FeedQuery>) {
+  @Route(ListEventsRoute)
+  async events(@Input() { query }: RouteInput<typeof ListEventsRoute>) {
     const after = query.after === undefined ? undefined : this.cursors.decode(query.after);
     const page = await this.feed.read({ after, types: query.types, limit: query.limit, waitMs: query.waitSeconds * 1000 });
     return { items: page.items, nextCursor: this.cursors.encode(page.next) };
