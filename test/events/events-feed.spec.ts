@@ -1,15 +1,22 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
 import { sourceTypesOf, INTEGRATION_EVENT_TYPES, integrationEventId } from '../../libs/integration-events/src';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
 
 const PUBLISHED_SOURCES = new Set(sourceTypesOf(INTEGRATION_EVENT_TYPES));
+const QUERIES_KEY = 'feed-test-queries-only-key';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe.each(EVENT_STORES)('GET /v1/events: the feed of integration events (%s)', (eventStore) => {
   jest.setTimeout(180_000);
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: eventStore === 'esdb' ? 11 : 7, eventStore });
+    t = await createTestApp({
+      redisDb: eventStore === 'esdb' ? 11 : 7,
+      eventStore,
+      env: { SERVICE_KEYS: [DEVELOPMENT_SERVICE_KEYS, `reader:${sha256(QUERIES_KEY)}:queries`].join(',') },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -57,7 +64,7 @@ describe.each(EVENT_STORES)('GET /v1/events: the feed of integration events (%s)
     // Consumers read until they reach the last event the writers made. An empty page does not mean the end: the
     // PostgreSQL store shows an event only once every older transaction in the cluster has ended (tests of other
     // checkouts share it), so a consumer keeps waiting instead, up to a deadline.
-    let target: { last: string; count: number; deadline: number } | undefined;
+    const end: { target?: { last: string; count: number; deadline: number } } = {};
     const consumer = async () => {
       const seen: string[] = [];
       let cursor: string | undefined;
@@ -66,13 +73,14 @@ describe.each(EVENT_STORES)('GET /v1/events: the feed of integration events (%s)
         expect(page.status).toBe(200);
         seen.push(...(page.body.items as Array<{ id: string }>).map((item) => item.id));
         cursor = page.body.nextCursor as string;
+        const target = end.target;
         if (target && (seen.at(-1) === target.last || seen.length >= target.count || Date.now() > target.deadline)) return seen;
       }
     };
     const consumers = [consumer(), consumer()];
     await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
     const expected = await expectedIds();
-    target = { last: expected.at(-1)!, count: expected.length, deadline: Date.now() + 60_000 };
+    end.target = { last: expected.at(-1)!, count: expected.length, deadline: Date.now() + 60_000 };
     const [first, second] = await Promise.all(consumers);
     expect(expected.length).toBeGreaterThan(writers * 14);
     expect(first).toEqual(expected);
@@ -175,5 +183,7 @@ describe.each(EVENT_STORES)('GET /v1/events: the feed of integration events (%s)
 
   test('the feed needs the events scope', async () => {
     expect((await t.request('GET', '/v1/events', { key: null })).status).toBe(401);
+    const refused = await t.request('GET', '/v1/events', { key: QUERIES_KEY });
+    expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
   });
 });
