@@ -13,7 +13,7 @@ const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
  * second, so that load tests and benchmarks on a laptop measure the service rather than its budget (budgets are
  * tested with keys of their own). Stored, like every key, as its SHA-256.
  */
-export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage:100000/s';
+export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage+events:100000/s';
 
 const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
