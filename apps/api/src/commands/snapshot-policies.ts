@@ -16,10 +16,10 @@ const users: SnapshotPolicy<UserState> = {
 /**
  * Organizations: a snapshot every 1,000 events. Their state grows with their members (an organization of 50,000
  * members is a few MB of JSON), so snapshots are rarer; between commands the in-process cache serves them anyway.
- * Version 1: OrganizationState as of 2026-12-01.
+ * Version 1: OrganizationState as of 2026-12-01. Version 2: with `invitations`.
  */
 const organizations: SnapshotPolicy<OrganizationState> = {
-  version: 1,
+  version: 2,
   every: 1_000,
   subjectOf: (state) => (state.status === 'active' ? state.organizationId : undefined),
 };

@@ -1,5 +1,6 @@
 import type { Plan, Role } from '../shared/organization-values';
 import type { OrganizationEvent } from './organization-events';
+import { applyInvitationEvent, type InvitationEntry, type Invitations, isInvitationEvent } from './invitation-state';
 
 export type OrganizationState =
   | { status: 'none' }
@@ -13,6 +14,8 @@ export type OrganizationState =
       members: Readonly<Record<string, { role: Role; joinedAt: string }>>;
       logoUrl: string | undefined;
       paymentMethod: { processor: string; paymentMethodId: string } | undefined;
+      /** Invitations by id, ended ones included (invitation-state.ts). */
+      invitations: Invitations;
     };
 
 export const initialOrganizationState = (): OrganizationState => ({ status: 'none' });
@@ -23,7 +26,7 @@ export const initialOrganizationState = (): OrganizationState => ({ status: 'non
  * 20,000 members would take minutes to load. The state passed in is never changed.
  */
 export function foldOrganization(state: OrganizationState, events: readonly OrganizationEvent[]): OrganizationState {
-  let draft = state.status === 'active' ? { ...state, members: { ...state.members } } : state;
+  let draft = state.status === 'active' ? { ...state, members: { ...state.members }, invitations: { ...state.invitations } } : state;
   for (const event of events) draft = applyOrganizationEvent(draft, event);
   return draft;
 }
@@ -39,9 +42,13 @@ export function evolveOrganization(state: OrganizationState, event: Organization
 function applyOrganizationEvent(state: OrganizationState, event: OrganizationEvent): OrganizationState {
   if (event.type === 'OrganizationCreated') {
     const { organizationId, name, plan, ownerId } = event.data;
-    return { status: 'active', organizationId, name, plan, ownerId, members: {}, logoUrl: undefined, paymentMethod: undefined };
+    return { status: 'active', organizationId, name, plan, ownerId, members: {}, logoUrl: undefined, paymentMethod: undefined, invitations: {} };
   }
   if (state.status !== 'active') return state;
+  if (isInvitationEvent(event)) {
+    applyInvitationEvent(state.invitations as Record<string, InvitationEntry>, event);
+    return state;
+  }
   const members = state.members as Record<string, { role: Role; joinedAt: string }>;
   switch (event.type) {
     case 'OrganizationRenamed':
