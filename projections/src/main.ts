@@ -24,13 +24,16 @@ async function main(): Promise<void> {
   // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
   const keys = new DataKeyStore(pool, masterKey);
   await keys.listenForDestroyedKeys();
-  const codec = new EventCodec(new FieldSealer(keys));
+  const sealer = new FieldSealer(keys);
+  const codec = new EventCodec(sealer);
   const host = new ProjectionsHost({
     pool,
     redis,
     eventStore,
     decoder: new ProjectedEventDecoder(codec),
     codec,
+    sealer,
+    invitationRetentionDays: config.invitationRetentionDays,
     sessionIdleSeconds: config.sessionIdleSeconds,
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),

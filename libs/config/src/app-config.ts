@@ -41,6 +41,8 @@ const environmentSchema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(30 * 60),
   /** Largest request body accepted, in bytes. Commands are small; anything larger is refused before parsing. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  /** How long an ended invitation's address is kept (sealed) before its key is destroyed. */
+  INVITATION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** Run the projectors in the API process (the default for `npm start`); production runs them apart. */
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
 });
@@ -65,6 +67,7 @@ export interface AppConfig {
   sessionIdleSeconds: number;
   bodyLimitBytes: number;
   runProjectors: boolean;
+  invitationRetentionDays: number;
 }
 
 export class ConfigurationError extends Error {
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     runProjectors: e.RUN_PROJECTORS === 'true',
+    invitationRetentionDays: e.INVITATION_RETENTION_DAYS,
   };
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type O
 import type { Pool } from 'pg';
 import type { AppConfig, RedisClient } from '../../../../libs/config/src';
 import { EventCodec } from '../../../../libs/event-codec/src';
+import { FieldSealer } from '../../../../libs/privacy/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
 import { ProjectionsHost } from '../../../../projections/src/projections-host';
@@ -27,6 +28,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
+    private readonly sealer: FieldSealer,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,6 +39,8 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       eventStore: this.eventStore,
       decoder: new ProjectedEventDecoder(this.codec),
       codec: this.codec,
+      sealer: this.sealer,
+      invitationRetentionDays: this.config.invitationRetentionDays,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),

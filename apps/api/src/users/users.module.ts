@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InvitationAddresses } from '../invitations/invitation-addresses';
 import { ActingUser } from './acting-user';
 import { ChangeEmail } from './commands/change-email/change-email';
 import { ChangeEmailHttpController } from './commands/change-email/change-email.http';
@@ -13,7 +14,7 @@ import { UserLookup } from './user-lookup';
 
 @Module({
   controllers: [RegisterUserHttpController, ChangeEmailHttpController, ChangePasswordHttpController, EraseUserHttpController],
-  providers: [EmailReservations, UserLookup, ActingUser, UserHandler, RegisterUser, ChangeEmail, ChangePassword, EraseUserHandler],
-  exports: [UserLookup, EmailReservations, ActingUser, UserHandler],
+  providers: [InvitationAddresses, EmailReservations, UserLookup, ActingUser, UserHandler, RegisterUser, ChangeEmail, ChangePassword, EraseUserHandler],
+  exports: [InvitationAddresses, UserLookup, EmailReservations, ActingUser, UserHandler],
 })
 export class UsersModule {}

@@ -67,7 +67,7 @@ describe('invitations', () => {
       spec.given(team).when(invite(billing, 'owner')).then([{ ...created('owner'), data: { ...created('owner').data, invitedBy: billing } } as OrganizationEvent]);
       spec.given(team).when(invite(member)).thenThrows('forbidden');
       spec.given(team).when(invite(outsider)).thenThrows('forbidden');
-      spec.given(team).when({ ...invite(admin), actor: { ...by(admin), isActive: false } }).thenThrows('user_not_found');
+      spec.given(team).when({ ...invite(admin), actor: { ...by(admin), isActive: false } } as OrganizationCommand).thenThrows('user_not_found');
     });
 
     test('a bad address or role is refused, and the message repeats neither', () => {
@@ -155,9 +155,11 @@ describe('invitations', () => {
       spec.given([...team, created()]).when(accept(now, token, true, 'h(bob@example.com)')).thenThrows('email_mismatch');
     });
 
-    test('a shredded invitation (its key destroyed) matches no address', () => {
+    test('a shredded invitation (its key destroyed: the invitee was erased) matches nothing and can only end', () => {
       const shredded = { ...created(), data: { ...created().data, email: '[erased]', emailHash: '[erased]' } } as OrganizationEvent;
-      spec.given([...team, shredded]).when(accept(now, token, true, '[erased]')).thenThrows('email_mismatch');
+      spec.given([...team, shredded]).when(accept(now, token, true, '[erased]')).thenThrows('invitation_not_found');
+      spec.given([...team, shredded]).when(resend(admin)).thenThrows('invitation_not_pending');
+      spec.given([...team, shredded]).when(expire(now)).then([{ type: 'InvitationExpired', data: { organizationId, invitationId, expiredAt: now } }]);
     });
 
     test('past its time, or expired: 410 invitation_expired', () => {
@@ -174,7 +176,7 @@ describe('invitations', () => {
       spec.given([...team, created()]).when(accept(now, token, true, addressHash, member)).thenThrows('already_member'));
 
     test('an erased actor accepts nothing', () =>
-      spec.given([...team, created()]).when({ ...accept(), actor: { ...by(invitee), isActive: false } }).thenThrows('user_not_found'));
+      spec.given([...team, created()]).when({ ...accept(), actor: { ...by(invitee), isActive: false } } as OrganizationCommand).thenThrows('user_not_found'));
   });
 
   describe('ExpireInvitation (the schedule)', () => {

@@ -172,7 +172,10 @@ const invitationNotFound = () => new DomainError('invitation_not_found', 'No suc
 const invitationNotPending = () => new DomainError('invitation_not_pending', 'That invitation is no longer pending.');
 const hoursLater = (now: string, hours: number) => new Date(Date.parse(now) + hours * 3_600_000).toISOString();
 /** Pending, and not yet due: an invitation past its time is as good as expired even before the schedule says so. */
-const isLive = (entry: InvitationEntry | undefined, now: string): entry is InvitationEntry => entry?.status === 'pending' && entry.expiresAt > now;
+const isLive = (entry: InvitationEntry | undefined, now: string): entry is InvitationEntry =>
+  entry?.status === 'pending' && entry.expiresAt > now && !isShredded(entry);
+/** Its key was destroyed (the invitee was erased): nothing can be sealed for it again, so it can only end. */
+const isShredded = (entry: InvitationEntry) => entry.emailHash === SHREDDED;
 
 function createInvitation(command: Command<'CreateInvitation'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
   const { invitationId, emailHash, token, addressHolderId, now } = command.data;
@@ -234,12 +237,13 @@ function acceptInvitation(command: Command<'AcceptInvitation'>, org: Organizatio
   const found = Object.entries(org.invitations).find(([, entry]) => entry.tokenId === tokenId);
   if (!found) throw invitationNotFound();
   const [invitationId, entry] = found;
+  if (isShredded(entry)) throw invitationNotFound();
   if (entry.status === 'expired' || (entry.status === 'pending' && !isLive(entry, now))) {
     throw new DomainError('invitation_expired', 'That invitation has expired.');
   }
   if (entry.status !== 'pending' || entry.tokenHash !== tokenHash) throw invitationNotFound();
   if (org.members[actorId]) throw new DomainError('already_member', 'You are already a member of this organization.');
-  if (!actorEmailVerified || entry.emailHash === SHREDDED || actorEmailHash !== entry.emailHash) {
+  if (!actorEmailVerified || actorEmailHash !== entry.emailHash) {
     throw new DomainError('email_mismatch', 'Your verified email address is not the one this invitation was sent to.');
   }
   const organizationId = org.organizationId;
@@ -252,7 +256,8 @@ function acceptInvitation(command: Command<'AcceptInvitation'>, org: Organizatio
 function expireInvitation(command: Command<'ExpireInvitation'>, org: Organization): OrganizationEvent[] {
   const { invitationId, now } = command.data;
   const entry = org.invitations[invitationId];
-  // Resent (later due), accepted, revoked or already expired: nothing to do, so the schedule may run it twice.
+  // Resent (later due), accepted, revoked or already expired: nothing to do, so the schedule may run it twice. A
+  // shredded one (the invitee was erased) ends now.
   if (entry?.status !== 'pending' || isLive(entry, now)) return [];
   return [{ type: 'InvitationExpired', data: { organizationId: org.organizationId, invitationId, expiredAt: now } }];
 }
