@@ -13,7 +13,8 @@ export type DomainErrorCode =
   | 'already_member'
   | 'owner_must_transfer'
   | 'raw_card_data_rejected'
-  | 'password_too_common';
+  | 'password_too_common'
+  | 'token_invalid';
 
 export interface FieldError {
   field: string;
