@@ -5,6 +5,8 @@ import type { RedisClient } from '../../libs/config/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { ErasedMemberRemover } from './erasure/erased-member-remover';
 import { ErasedMembersReaction } from './erasure/erased-members.reaction';
+import { MailOutboxProjector } from './mail/mail-outbox.projection';
+import { MailSender, type MailSenderOptions } from './mail/mail-sender';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
@@ -30,10 +32,12 @@ export interface ProjectionsHostConfig {
   runner?: Omit<ProjectionRunnerOptions, 'onBatch' | 'onError'>;
   onError?(projection: string, error: unknown): void;
   onEvent?: SupervisorOptions['onEvent'];
+  /** Mail from the events (the `mail` outbox projection and its sender); without it no mail is queued or sent. */
+  mail?: Pick<MailSenderOptions, 'transport' | 'tokens' | 'from' | 'linkBase'> & Partial<Pick<MailSenderOptions, 'tickMs' | 'backoffMs' | 'maxBackoffMs' | 'batchSize' | 'concurrency'>>;
 }
 
 /**
- * Runs the service's projections — read model, sessions, search, and the erased-members reaction — in this process, each under a supervisor
+ * Runs the service's projections — read model, sessions, search, the erased-members reaction and the mail outbox (with its sender) — in this process, each under a supervisor
  * that holds its lease: however many processes host them, each projection runs in exactly one, and another takes
  * over within a tick when that one dies. `npm start` hosts them in the API process; production runs
  * `projections/src/main.ts` apart, as many as wanted.
@@ -42,6 +46,7 @@ export class ProjectionsHost {
   readonly supervisors: ProjectionSupervisor[];
   readonly search: SearchBackend;
   readonly registry: ProjectionRegistry;
+  readonly mailSender: MailSender | undefined;
   private readonly lease: LeaseConnection;
 
   constructor(config: ProjectionsHostConfig) {
@@ -79,7 +84,21 @@ export class ProjectionsHost {
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
+      ...(config.mail ? [{ name: 'mail', externalCheckpoint: false, sinkFor: (version: number) => new PostgresProjectionSink(pool, new MailOutboxProjector(version)) }] : []),
     ];
+    this.mailSender = config.mail
+      ? new MailSender({
+          ...config.mail,
+          pool,
+          eventStore: config.eventStore,
+          decoder: config.decoder,
+          lease: this.lease,
+          registry: this.registry,
+          deadLetters,
+          onError: (error) => config.onError?.('mail', error),
+          onEvent: (event, details) => config.onEvent?.('mail', event, details),
+        })
+      : undefined;
     const options: SupervisorOptions = {
       holder: config.holder ?? `${hostname()}:${process.pid}`,
       ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
@@ -93,9 +112,11 @@ export class ProjectionsHost {
   /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
   async start(): Promise<void> {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
+    this.mailSender?.start();
   }
 
   async stop(): Promise<void> {
+    await this.mailSender?.stop();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
     await this.lease.close();
     await this.search.close();

@@ -8,6 +8,8 @@ import { ProjectionsHost } from '../../../../projections/src/projections-host';
 import { ProjectedEventDecoder } from '../../../../projections/src/runtime/projected-event-decoder';
 import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
+import { EmailedTokens } from '../../../../libs/privacy/src';
+import { openMailTransport } from '../../../../projections/src/mail/mail-transport';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
 
 export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');
@@ -27,6 +29,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
+    private readonly tokens: EmailedTokens,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,6 +41,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       decoder: new ProjectedEventDecoder(this.codec),
       codec: this.codec,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
+      mail: { transport: openMailTransport(this.config.mail), tokens: this.tokens, from: this.config.mail.from, linkBase: this.config.mail.linkBase },
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
       onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),
