@@ -43,6 +43,8 @@ export interface TestSmtpServer {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** Holds every message this long before accepting it (a slow server: a sender is caught mid-batch). */
+  delayAcceptance(ms: number): void;
   /** Number of RCPT TO commands seen, refused ones included (to prove a sender retried). */
   attempts(): number;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
   const messages: DeliveredMessage[] = [];
   let rule: RecipientRule = () => undefined;
   let rcptCount = 0;
+  let acceptDelayMs = 0;
   let server: SMTPServer | undefined;
 
   const refusal = (code: number) => {
@@ -76,7 +79,8 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks);
-          simpleParser(raw)
+          new Promise((resolve) => setTimeout(resolve, acceptDelayMs))
+            .then(() => simpleParser(raw))
             .then((parsed) => {
               messages.push({
                 to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
@@ -141,6 +145,9 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     },
     stop,
     start,
+    delayAcceptance(ms) {
+      acceptDelayMs = ms;
+    },
     attempts: () => rcptCount,
     close: stop,
   };
