@@ -8,6 +8,8 @@ import { ErasedMemberRemover } from './erasure/erased-member-remover';
 import { ErasedMembersReaction } from './erasure/erased-members.reaction';
 import { InvitationScheduleReaction, InvitationScheduler } from './invitations/invitation-schedule.reaction';
 import { OrganizationSteps } from './runtime/organization-steps';
+import { MailOutboxProjector } from './mail/mail-outbox.projection';
+import { MailSender, type MailSenderOptions } from './mail/mail-sender';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
@@ -40,10 +42,12 @@ export interface ProjectionsHostConfig {
   /** How often the invitations' schedule is swept (default every 5 s); the clock it decides by (tests inject one). */
   invitationSweepMs?: number;
   clock?: () => Date;
+  /** Mail from the events (the `mail` outbox projection and its sender); without it no mail is queued or sent. */
+  mail?: Pick<MailSenderOptions, 'transport' | 'tokens' | 'from' | 'linkBase'> & Partial<Pick<MailSenderOptions, 'tickMs' | 'backoffMs' | 'maxBackoffMs' | 'batchSize' | 'concurrency'>>;
 }
 
 /**
- * Runs the service's projections — read model, sessions, search, and the erased-members reaction — in this process, each under a supervisor
+ * Runs the service's projections — read model, sessions, search, the erased-members reaction and the mail outbox (with its sender) — in this process, each under a supervisor
  * that holds its lease: however many processes host them, each projection runs in exactly one, and another takes
  * over within a tick when that one dies. `npm start` hosts them in the API process; production runs
  * `projections/src/main.ts` apart, as many as wanted.
@@ -54,6 +58,7 @@ export class ProjectionsHost {
   readonly registry: ProjectionRegistry;
   /** Expires due invitations and destroys ended ones' keys, from the invitations reaction's schedule. */
   readonly invitationScheduler: InvitationScheduler;
+  readonly mailSender: MailSender | undefined;
   private readonly lease: LeaseConnection;
   private readonly sweepMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -96,7 +101,21 @@ export class ProjectionsHost {
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
       { name: 'invitations', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new InvitationScheduleReaction(version, config.sealer.keys)) },
+      ...(config.mail ? [{ name: 'mail', externalCheckpoint: false, sinkFor: (version: number) => new PostgresProjectionSink(pool, new MailOutboxProjector(version)) }] : []),
     ];
+    this.mailSender = config.mail
+      ? new MailSender({
+          ...config.mail,
+          pool,
+          eventStore: config.eventStore,
+          decoder: config.decoder,
+          lease: this.lease,
+          registry: this.registry,
+          deadLetters,
+          onError: (error) => config.onError?.('mail', error),
+          onEvent: (event, details) => config.onEvent?.('mail', event, details),
+        })
+      : undefined;
     this.invitationScheduler = new InvitationScheduler(pool, new OrganizationSteps(config.eventStore, config.codec), config.sealer.keys, {
       retentionDays: config.invitationRetentionDays ?? 30,
       ...(config.clock ? { now: config.clock } : {}),
@@ -118,6 +137,7 @@ export class ProjectionsHost {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
     this.sweepTimer = setInterval(() => void this.sweepInvitations(), this.sweepMs);
     this.sweepTimer.unref();
+    this.mailSender?.start();
   }
 
   /**
@@ -134,6 +154,7 @@ export class ProjectionsHost {
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.sweeping;
+    await this.mailSender?.stop();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
     await this.lease.close();
     await this.search.close();

@@ -36,7 +36,8 @@ export class ReadModelTables implements VersionedTables {
          created_at      timestamptz NOT NULL,
          last_login_at   timestamptz,
          avatar_url      text,
-         erased_at       timestamptz
+         erased_at       timestamptz,
+         email_verified  boolean     NOT NULL DEFAULT false
        )`,
       // Not unique: the write side guarantees unique emails; a read model must never refuse an event.
       `CREATE INDEX IF NOT EXISTS ${this.users}_email ON ${this.users} (email) WHERE email IS NOT NULL`,

@@ -81,22 +81,22 @@ async function applyToTable<Row, T extends DomainEventType>(client: PoolClient, 
 }
 
 function usersStatements(table: string): TableStatements<UserRow, TableEventOf<typeof usersProjection>> {
-  const names: (keyof UserRow)[] = ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at'];
+  const names: (keyof UserRow)[] = ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at', 'email_verified'];
   return {
     projection: usersProjection,
     async load(client, ids) {
       const { rows } = await client.query<UserRow>(
-        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')} FROM ${table} WHERE id = ANY ($1::uuid[])`,
+        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')}, email_verified FROM ${table} WHERE id = ANY ($1::uuid[])`,
         [ids],
       );
       return rows.map((row) => [row.id, row]);
     },
     async upsert(client, rows) {
       await client.query(
-        `INSERT INTO ${table} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[])
+        `INSERT INTO ${table} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at, email_verified)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[], $8::boolean[])
          ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, password_hash = EXCLUDED.password_hash, last_login_at = EXCLUDED.last_login_at,
-           avatar_url = EXCLUDED.avatar_url, erased_at = EXCLUDED.erased_at`,
+           avatar_url = EXCLUDED.avatar_url, erased_at = EXCLUDED.erased_at, email_verified = EXCLUDED.email_verified`,
         columns(rows, names),
       );
     },

@@ -4,6 +4,7 @@
  */
 export const STATUS_BY_CODE = {
   malformed_request: 400,
+  token_invalid: 400,
   missing_idempotency_key: 400,
   unauthorized: 401,
   invalid_credentials: 401,

@@ -9,6 +9,8 @@ import { ProjectionsHost } from '../../../../projections/src/projections-host';
 import { ProjectedEventDecoder } from '../../../../projections/src/runtime/projected-event-decoder';
 import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
+import { EmailedTokens } from '../../../../libs/privacy/src';
+import { openMailTransport } from '../../../../projections/src/mail/mail-transport';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
 
 export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');
@@ -29,6 +31,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
     private readonly sealer: FieldSealer,
+    private readonly tokens: EmailedTokens,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,6 +45,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       sealer: this.sealer,
       invitationRetentionDays: this.config.invitationRetentionDays,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
+      mail: { transport: openMailTransport(this.config.mail), tokens: this.tokens, from: this.config.mail.from, linkBase: this.config.mail.linkBase },
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
       onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),

@@ -18,7 +18,8 @@ export type DomainErrorCode =
   | 'invitation_not_pending'
   | 'invitation_not_found'
   | 'invitation_expired'
-  | 'email_mismatch';
+  | 'email_mismatch'
+  | 'token_invalid';
 
 export interface FieldError {
   field: string;
