@@ -71,7 +71,12 @@ describe.each(EVENT_STORES)('invitations (%s)', (eventStore) => {
 
   /** The token the mail for the latest issue carries (InvitationCreated or InvitationResent). */
   async function mailedToken(organizationId: string, invitationId: string): Promise<string> {
-    const issues = [...(await eventsOf('InvitationCreated', invitationId)), ...(await eventsOf('InvitationResent', invitationId))];
+    // $all shows an event once every older transaction ended: under load, read again until the issue is there.
+    let issues: RecordedEvent[] = [];
+    for (let attempt = 0; issues.length === 0 && attempt < 100; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      issues = [...(await eventsOf('InvitationCreated', invitationId)), ...(await eventsOf('InvitationResent', invitationId))];
+    }
     const latest = issues.sort((a, b) => Number(a.revision - b.revision)).at(-1)!;
     return tokens.tokenFor({ purpose: 'invitation', subjectId: organizationId, tokenId: (latest.data as { tokenId: string }).tokenId });
   }
