@@ -2,7 +2,8 @@ import { Pool } from 'pg';
 import { loadConfig, openEventStore, openRedis } from '../../libs/config/src';
 import { boundedSessionOptions, migrate } from '../../libs/database/src';
 import { EventCodec } from '../../libs/event-codec/src';
-import { createLogger, DataKeyStore, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
+import { createLogger, DataKeyStore, EmailedTokens, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
+import { openMailTransport } from './mail/mail-transport';
 import { ProjectionsHost } from './projections-host';
 import { ProjectedEventDecoder } from './runtime/projected-event-decoder';
 
@@ -24,14 +25,18 @@ async function main(): Promise<void> {
   // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.
   const keys = new DataKeyStore(pool, masterKey);
   await keys.listenForDestroyedKeys();
-  const codec = new EventCodec(new FieldSealer(keys));
+  const sealer = new FieldSealer(keys);
+  const codec = new EventCodec(sealer);
   const host = new ProjectionsHost({
     pool,
     redis,
     eventStore,
     decoder: new ProjectedEventDecoder(codec),
     codec,
+    sealer,
+    invitationRetentionDays: config.invitationRetentionDays,
     sessionIdleSeconds: config.sessionIdleSeconds,
+    mail: { transport: openMailTransport(config.mail), tokens: new EmailedTokens(masterKey), from: config.mail.from, linkBase: config.mail.linkBase, ...mailTuning() },
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),
     onEvent: (projection, event, details) => logger.info({ projection, ...details }, event),
@@ -69,6 +74,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** MAIL_BACKOFF_MS / MAIL_TICK_MS: for tests that watch retries (undocumented: the defaults suit production). */
+function mailTuning(): { backoffMs?: number; tickMs?: number } {
+  const backoffMs = Number(process.env.MAIL_BACKOFF_MS);
+  const tickMs = Number(process.env.MAIL_TICK_MS);
+  return { ...(backoffMs > 0 ? { backoffMs } : {}), ...(tickMs > 0 ? { tickMs } : {}) };
 }
 
 main().catch((error: unknown) => {

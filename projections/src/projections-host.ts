@@ -1,10 +1,15 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import type { EventCodec } from '../../libs/event-codec/src';
+import type { FieldSealer } from '../../libs/privacy/src';
 import type { RedisClient } from '../../libs/config/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { ErasedMemberRemover } from './erasure/erased-member-remover';
 import { ErasedMembersReaction } from './erasure/erased-members.reaction';
+import { InvitationScheduleReaction, InvitationScheduler } from './invitations/invitation-schedule.reaction';
+import { OrganizationSteps } from './runtime/organization-steps';
+import { MailOutboxProjector } from './mail/mail-outbox.projection';
+import { MailSender, type MailSenderOptions } from './mail/mail-sender';
 import { ReadModelProjector } from './read-model/read-model.projector';
 import { DeadLetterRecorder } from './runtime/dead-letters';
 import { PostgresProjectionSink } from './runtime/postgres-sink';
@@ -22,6 +27,8 @@ export interface ProjectionsHostConfig {
   decoder: EventDecoder;
   /** For the reactions that append to streams (the erased-members reaction). */
   codec: EventCodec;
+  /** Seals what a read model keeps sealed (invited addresses), and destroys ended invitations' keys. */
+  sealer: FieldSealer;
   sessionIdleSeconds: number;
   openSearchUrl?: string;
   /** Who this process is in `projections status`; `host:pid` by default. */
@@ -30,10 +37,17 @@ export interface ProjectionsHostConfig {
   runner?: Omit<ProjectionRunnerOptions, 'onBatch' | 'onError'>;
   onError?(projection: string, error: unknown): void;
   onEvent?: SupervisorOptions['onEvent'];
+  /** INVITATION_RETENTION_DAYS (default 30). */
+  invitationRetentionDays?: number;
+  /** How often the invitations' schedule is swept (default every 5 s); the clock it decides by (tests inject one). */
+  invitationSweepMs?: number;
+  clock?: () => Date;
+  /** Mail from the events (the `mail` outbox projection and its sender); without it no mail is queued or sent. */
+  mail?: Pick<MailSenderOptions, 'transport' | 'tokens' | 'from' | 'linkBase'> & Partial<Pick<MailSenderOptions, 'tickMs' | 'backoffMs' | 'maxBackoffMs' | 'batchSize' | 'concurrency'>>;
 }
 
 /**
- * Runs the service's projections — read model, sessions, search, and the erased-members reaction — in this process, each under a supervisor
+ * Runs the service's projections — read model, sessions, search, the erased-members reaction and the mail outbox (with its sender) — in this process, each under a supervisor
  * that holds its lease: however many processes host them, each projection runs in exactly one, and another takes
  * over within a tick when that one dies. `npm start` hosts them in the API process; production runs
  * `projections/src/main.ts` apart, as many as wanted.
@@ -42,7 +56,14 @@ export class ProjectionsHost {
   readonly supervisors: ProjectionSupervisor[];
   readonly search: SearchBackend;
   readonly registry: ProjectionRegistry;
+  /** Expires due invitations and destroys ended ones' keys, from the invitations reaction's schedule. */
+  readonly invitationScheduler: InvitationScheduler;
+  readonly mailSender: MailSender | undefined;
   private readonly lease: LeaseConnection;
+  private readonly sweepMs: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> = Promise.resolve();
+  private readonly onError: ((projection: string, error: unknown) => void) | undefined;
 
   constructor(config: ProjectionsHostConfig) {
     const { pool, redis } = config;
@@ -62,7 +83,7 @@ export class ProjectionsHost {
     });
     const remover = new ErasedMemberRemover(config.eventStore, config.codec);
     const definitions: ProjectionDefinition[] = [
-      { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version)) },
+      { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version, config.sealer)) },
       {
         name: 'sessions',
         externalCheckpoint: true,
@@ -79,7 +100,28 @@ export class ProjectionsHost {
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
+      { name: 'invitations', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new InvitationScheduleReaction(version, config.sealer.keys)) },
+      ...(config.mail ? [{ name: 'mail', externalCheckpoint: false, sinkFor: (version: number) => new PostgresProjectionSink(pool, new MailOutboxProjector(version)) }] : []),
     ];
+    this.mailSender = config.mail
+      ? new MailSender({
+          ...config.mail,
+          pool,
+          eventStore: config.eventStore,
+          decoder: config.decoder,
+          lease: this.lease,
+          registry: this.registry,
+          deadLetters,
+          onError: (error) => config.onError?.('mail', error),
+          onEvent: (event, details) => config.onEvent?.('mail', event, details),
+        })
+      : undefined;
+    this.invitationScheduler = new InvitationScheduler(pool, new OrganizationSteps(config.eventStore, config.codec), config.sealer.keys, {
+      retentionDays: config.invitationRetentionDays ?? 30,
+      ...(config.clock ? { now: config.clock } : {}),
+    });
+    this.sweepMs = config.invitationSweepMs ?? 5_000;
+    this.onError = config.onError;
     const options: SupervisorOptions = {
       holder: config.holder ?? `${hostname()}:${process.pid}`,
       ...(config.tickMs !== undefined ? { tickMs: config.tickMs } : {}),
@@ -93,9 +135,26 @@ export class ProjectionsHost {
   /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
   async start(): Promise<void> {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
+    this.sweepTimer = setInterval(() => void this.sweepInvitations(), this.sweepMs);
+    this.sweepTimer.unref();
+    this.mailSender?.start();
+  }
+
+  /**
+   * One sweep of the invitations' schedule, in the process that holds the invitations reaction's lease (its tables
+   * are exact up to its checkpoint there); sweeps never overlap in one process.
+   */
+  sweepInvitations(): Promise<unknown> {
+    const leader = this.supervisors.find((supervisor) => supervisor.status().name === 'invitations')?.status().leader;
+    if (!leader) return this.sweeping;
+    this.sweeping = this.sweeping.then(() => this.invitationScheduler.sweep()).catch((error: unknown) => this.onError?.('invitations', error));
+    return this.sweeping;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
+    await this.mailSender?.stop();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
     await this.lease.close();
     await this.search.close();

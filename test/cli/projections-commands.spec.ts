@@ -38,7 +38,7 @@ describe('projections commands', () => {
     ]);
 
     const unknown = cli('rebuild', 'nope');
-    expect([unknown.status, unknown.stdout, unknown.stderr]).toEqual([1, '', 'error: No such projection; known: read_model, sessions, search, erasure.\n']);
+    expect([unknown.status, unknown.stdout, unknown.stderr]).toEqual([1, '', 'error: No such projection; known: read_model, sessions, search, erasure, invitations, mail.\n']);
   });
 });
 

@@ -33,7 +33,7 @@ describe('fault: no projector running', () => {
     const stopped = Date.now();
     const unready = await readinessWithin(api, 503, 30_000);
     expect(unready.status).toBe(503);
-    expect(unready.body.checks.projections).toEqual({ status: 'down', reason: 'ProjectionsNotRunning', notRunning: ['read_model', 'sessions', 'search', 'erasure'] });
+    expect(unready.body.checks.projections).toEqual({ status: 'down', reason: 'ProjectionsNotRunning', notRunning: ['read_model', 'sessions', 'search', 'erasure', 'invitations', 'mail'] });
     const noticedAfter = Date.now() - stopped;
 
     // Another projector process takes over: ready again.

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, openRedis, redisMasters, type AppConfig, type RedisClient } from '../../libs/config/src';
@@ -33,6 +35,7 @@ export interface TestResponse {
 }
 
 let idempotencyCounter = 0;
+let mailDirCounter = 0;
 const ALL_EVENTS_LIMIT = 1_000_000;
 
 /** The client IP every test request comes from. */
@@ -83,6 +86,8 @@ export async function createTestApp(options: {
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
     LOG_LEVEL: options.captureLogs ? 'debug' : 'silent',
+    // Mail goes to a directory of the test's own (not the repository's var/mail) unless the test sets SMTP_URL.
+    MAIL_DIR: join(tmpdir(), `accounts-mail-${process.pid}-${++mailDirCounter}`),
     ...(esdb ? { EVENTSTORE_URL: esdb.connectionString } : {}),
     ...options.env,
   });

@@ -17,13 +17,14 @@ import { OrganizationsModule } from './organizations/organizations.module';
 import { QueriesModule } from './queries/queries.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
+import { InvitationsModule } from './invitations/invitations.module';
 
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule],
+      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, InvitationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

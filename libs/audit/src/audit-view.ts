@@ -24,7 +24,8 @@ export const ERASED_VALUE = '[erased]';
 /** Secrets are never shown, not even to a reviewer with `audit:pii`: a hash or token is no evidence of anything. */
 export const REDACTED_VALUE = '[redacted]';
 
-const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash']);
+// emailHash: an invitation's keyed hash of the invited address (matching, not evidence).
+const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'emailHash']);
 
 /** Masks one personal value by its kind: an address to `a***@e***.com`, an IP to its prefix, anything else to stars. */
 function maskField(field: string, value: unknown): unknown {
@@ -68,6 +69,12 @@ export function toAuditEvent(event: DecodedEvent, clientIp: string | undefined, 
   };
 }
 
+function redactSecrets(entry: Record<string, unknown>): Record<string, unknown> {
+  const shown = { ...entry };
+  for (const field of SECRET_FIELDS) if (typeof shown[field] === 'string') shown[field] = shown[field] === ERASED_VALUE ? ERASED_VALUE : REDACTED_VALUE;
+  return shown;
+}
+
 /** A user's or an organization's state for a reviewer, masked like event data. */
 export function reviewState(state: object, pii: boolean): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...state };
@@ -75,5 +82,7 @@ export function reviewState(state: object, pii: boolean): Record<string, unknown
   if (typeof shown['email'] === 'string' && !pii) shown['email'] = maskField('email', shown['email']);
   const payment = shown['paymentMethod'] as { processor: string; paymentMethodId: string } | undefined;
   if (payment && !pii) shown['paymentMethod'] = { ...payment, paymentMethodId: maskField('paymentMethodId', payment.paymentMethodId) };
+  const invitations = shown['invitations'] as Record<string, Record<string, unknown>> | undefined;
+  if (invitations) shown['invitations'] = Object.fromEntries(Object.entries(invitations).map(([id, entry]) => [id, redactSecrets(entry)]));
   return shown;
 }

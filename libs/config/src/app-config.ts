@@ -41,6 +41,14 @@ const environmentSchema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(30 * 60),
   /** Largest request body accepted, in bytes. Commands are small; anything larger is refused before parsing. */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  /** How long an ended invitation's address is kept (sealed) before its key is destroyed. */
+  INVITATION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Mail (issue 16): an SMTP server (`smtp://user:pass@host:587`, `smtps://…`); unset: `.eml` files in MAIL_DIR. */
+  SMTP_URL: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('Accounts <no-reply@accounts.localhost>'),
+  MAIL_DIR: z.string().min(1).default('var/mail'),
+  /** Where the links in mail lead (the product's pages that take the token); defaults to PUBLIC_BASE_URL. */
+  MAIL_LINK_BASE_URL: z.url().optional(),
   /** Run the projectors in the API process (the default for `npm start`); production runs them apart. */
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
 });
@@ -65,6 +73,8 @@ export interface AppConfig {
   sessionIdleSeconds: number;
   bodyLimitBytes: number;
   runProjectors: boolean;
+  invitationRetentionDays: number;
+  mail: { smtpUrl: string | undefined; from: string; dir: string; linkBase: string };
 }
 
 export class ConfigurationError extends Error {
@@ -109,5 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     runProjectors: e.RUN_PROJECTORS === 'true',
+    invitationRetentionDays: e.INVITATION_RETENTION_DAYS,
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      dir: e.MAIL_DIR,
+      linkBase: (e.MAIL_LINK_BASE_URL ?? e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    },
   };
 }

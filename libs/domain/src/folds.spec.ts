@@ -39,6 +39,13 @@ const organizationEvent: fc.Arbitrary<OrganizationEvent> = fc.oneof(
   fc.tuple(fc.constantFrom(...people), role).map(([userId, r]): OrganizationEvent => ({ type: 'MemberRoleChanged', data: { organizationId: 'o', userId, role: r, previousRole: 'member', changedAt: at } })),
   fc.constantFrom(...people).map((userId): OrganizationEvent => ({ type: 'MemberRemoved', data: { organizationId: 'o', userId, reason: 'removed', removedAt: at } })),
   fc.constantFrom(...people).map((userId): OrganizationEvent => ({ type: 'MemberLeft', data: { organizationId: 'o', userId, leftAt: at } })),
+  fc.constantFrom('i0', 'i1').map((invitationId): OrganizationEvent => ({
+    type: 'InvitationCreated',
+    data: { organizationId: 'o', invitationId, email: 'a@example.com', emailHash: 'k', role: 'member', invitedBy: 'p0', tokenId: 't0', tokenHash: 'h0', expiresAt: at, createdAt: at },
+  })),
+  fc.constantFrom('i0', 'i1').map((invitationId): OrganizationEvent => ({ type: 'InvitationResent', data: { organizationId: 'o', invitationId, tokenId: 't1', tokenHash: 'h1', expiresAt: at, resentAt: at } })),
+  fc.constantFrom('i0', 'i1').map((invitationId): OrganizationEvent => ({ type: 'InvitationAccepted', data: { organizationId: 'o', invitationId, userId: 'p3', acceptedAt: at } })),
+  fc.constantFrom('i0', 'i1').map((invitationId): OrganizationEvent => ({ type: 'InvitationExpired', data: { organizationId: 'o', invitationId, expiredAt: at } })),
 );
 
 function deepFreeze<T>(value: T): T {

@@ -13,5 +13,6 @@ export * from './user/user-decider';
 export * from './organization/organization-commands';
 export * from './organization/organization-events';
 export * from './organization/organization-state';
+export * from './organization/invitation-state';
 export * from './organization/organization-decider';
 export * from './email-reservation/email-reservation';

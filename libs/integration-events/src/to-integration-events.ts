@@ -65,6 +65,8 @@ const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
   },
   InvitationAccepted: { type: 'invitation.accepted', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, userId: d.userId }) },
   InvitationRevoked: { type: 'invitation.revoked', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, byUserId: d.byUserId }) },
+  // A resend changes only the token: nothing another service acts on.
+  InvitationResent: null,
   InvitationExpired: { type: 'invitation.expired', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId }) },
 };
 

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { ProjectionRegistry, UnknownProjectionError } from '../runtime/projection-registry';
 
 /** The projections operators can act on. */
-export const PROJECTION_NAMES = ['read_model', 'sessions', 'search', 'erasure'] as const;
+export const PROJECTION_NAMES = ['read_model', 'sessions', 'search', 'erasure', 'invitations', 'mail'] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 /** An operator named a projection that does not exist. Carries the service's error code. */

@@ -22,6 +22,10 @@ export class ReadModelTables implements VersionedTables {
     return `memberships_v${this.version}`;
   }
 
+  get invitations(): string {
+    return `invitations_v${this.version}`;
+  }
+
   createStatements(): string[] {
     return [
       `CREATE TABLE IF NOT EXISTS ${this.users} (
@@ -32,7 +36,8 @@ export class ReadModelTables implements VersionedTables {
          created_at      timestamptz NOT NULL,
          last_login_at   timestamptz,
          avatar_url      text,
-         erased_at       timestamptz
+         erased_at       timestamptz,
+         email_verified  boolean     NOT NULL DEFAULT false
        )`,
       // Not unique: the write side guarantees unique emails; a read model must never refuse an event.
       `CREATE INDEX IF NOT EXISTS ${this.users}_email ON ${this.users} (email) WHERE email IS NOT NULL`,
@@ -56,11 +61,24 @@ export class ReadModelTables implements VersionedTables {
        )`,
       `CREATE INDEX IF NOT EXISTS ${this.memberships}_user ON ${this.memberships} (user_id)`,
       `CREATE INDEX IF NOT EXISTS ${this.memberships}_page ON ${this.memberships} (org_id, joined_at, user_id)`,
+      `CREATE TABLE IF NOT EXISTS ${this.invitations} (
+         id          uuid        PRIMARY KEY,
+         org_id      uuid        NOT NULL,
+         -- sealed with the invitation's own data key (enc:v1:…), opened by the query; null once erased
+         email       text,
+         role        text        NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+         status      text        NOT NULL CHECK (status IN ('pending', 'accepted', 'revoked', 'expired')),
+         invited_by  uuid        NOT NULL,
+         created_at  timestamptz NOT NULL,
+         expires_at  timestamptz NOT NULL,
+         ended_at    timestamptz
+       )`,
+      `CREATE INDEX IF NOT EXISTS ${this.invitations}_page ON ${this.invitations} (org_id, created_at, id)`,
     ];
   }
 
   tableNames(): string[] {
-    return [this.users, this.organizations, this.memberships];
+    return [this.users, this.organizations, this.memberships, this.invitations];
   }
 
   /** Points the query views at this version. Run inside a transaction for an atomic swap. */
@@ -69,6 +87,7 @@ export class ReadModelTables implements VersionedTables {
       `CREATE OR REPLACE VIEW users AS SELECT * FROM ${this.users}`,
       `CREATE OR REPLACE VIEW organizations AS SELECT * FROM ${this.organizations}`,
       `CREATE OR REPLACE VIEW memberships AS SELECT * FROM ${this.memberships}`,
+      `CREATE OR REPLACE VIEW invitations AS SELECT * FROM ${this.invitations}`,
     ];
   }
 }

@@ -8,6 +8,8 @@ import { type OrganizationRow, organizationsProjection } from './organizations.p
 import { ReadModelTables } from './read-model-tables';
 import { foldRows, keysOf, type Rows, type TableProjection } from './table-projection';
 import { type UserRow, usersProjection } from './users.projection';
+import { type InvitationRow, invitationsProjection } from './invitations.projection';
+import { type FieldSealer, isSealed, SubjectErasedError } from '../../../libs/privacy/src';
 
 type TableEventOf<P> = P extends TableProjection<unknown, infer T> ? T : never;
 
@@ -35,22 +37,32 @@ export class ReadModelProjector implements PostgresProjector {
   private readonly users: ReturnType<typeof usersStatements>;
   private readonly organizations: ReturnType<typeof organizationsStatements>;
   private readonly memberships: ReturnType<typeof membershipsStatements>;
+  private readonly invitations: ReturnType<typeof invitationsStatements>;
 
-  constructor(readonly version = 1) {
+  /** `sealer` seals invited addresses with the invitation's key as they are written; without one none is kept. */
+  constructor(
+    readonly version = 1,
+    sealer?: FieldSealer,
+  ) {
     this.tables = new ReadModelTables(version);
     this.users = usersStatements(this.tables.users);
     this.organizations = organizationsStatements(this.tables.organizations);
     this.memberships = membershipsStatements(this.tables.memberships);
+    this.invitations = invitationsStatements(this.tables.invitations, sealer);
   }
 
   async createTables(client: PoolClient): Promise<void> {
     await createVersionedTables(client, this.tables);
+    // A read model that was live before invitations existed gets their view beside its own (a rebuild swaps it).
+    const { rows } = await client.query(`SELECT 1 FROM pg_views WHERE viewname = 'invitations' AND schemaname = current_schema()`);
+    if (rows.length === 0) await client.query(`CREATE OR REPLACE VIEW invitations AS SELECT * FROM ${this.tables.invitations}`);
   }
 
   async apply(client: PoolClient, events: ProjectedEvent[]): Promise<void> {
     await applyToTable(client, this.users, events);
     await applyToTable(client, this.organizations, events);
     await applyToTable(client, this.memberships, events);
+    await applyToTable(client, this.invitations, events);
   }
 }
 
@@ -69,22 +81,22 @@ async function applyToTable<Row, T extends DomainEventType>(client: PoolClient, 
 }
 
 function usersStatements(table: string): TableStatements<UserRow, TableEventOf<typeof usersProjection>> {
-  const names: (keyof UserRow)[] = ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at'];
+  const names: (keyof UserRow)[] = ['id', 'email', 'password_hash', 'created_at', 'last_login_at', 'avatar_url', 'erased_at', 'email_verified'];
   return {
     projection: usersProjection,
     async load(client, ids) {
       const { rows } = await client.query<UserRow>(
-        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')} FROM ${table} WHERE id = ANY ($1::uuid[])`,
+        `SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')}, email_verified FROM ${table} WHERE id = ANY ($1::uuid[])`,
         [ids],
       );
       return rows.map((row) => [row.id, row]);
     },
     async upsert(client, rows) {
       await client.query(
-        `INSERT INTO ${table} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[])
+        `INSERT INTO ${table} (id, email, password_hash, created_at, last_login_at, avatar_url, erased_at, email_verified)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::timestamptz[], $8::boolean[])
          ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, password_hash = EXCLUDED.password_hash, last_login_at = EXCLUDED.last_login_at,
-           avatar_url = EXCLUDED.avatar_url, erased_at = EXCLUDED.erased_at`,
+           avatar_url = EXCLUDED.avatar_url, erased_at = EXCLUDED.erased_at, email_verified = EXCLUDED.email_verified`,
         columns(rows, names),
       );
     },
@@ -139,6 +151,39 @@ function membershipsStatements(table: string): TableStatements<MembershipRow, Ta
     },
     async remove(client, keys) {
       await client.query(`DELETE FROM ${table} m USING unnest($1::uuid[], $2::uuid[]) AS k (org_id, user_id) WHERE m.org_id = k.org_id AND m.user_id = k.user_id`, pairs(keys));
+    },
+  };
+}
+
+function invitationsStatements(table: string, sealer: FieldSealer | undefined): TableStatements<InvitationRow, TableEventOf<typeof invitationsProjection>> {
+  const names: (keyof InvitationRow)[] = ['id', 'org_id', 'email', 'role', 'status', 'invited_by', 'created_at', 'expires_at', 'ended_at'];
+  /** A row's address as the table keeps it: sealed with the invitation's key, or null once that key is gone. */
+  const sealed = async (row: InvitationRow): Promise<InvitationRow> => {
+    if (row.email === null || isSealed(row.email)) return row;
+    if (!sealer) return { ...row, email: null };
+    try {
+      return { ...row, email: await sealer.seal(row.id, row.email) };
+    } catch (error) {
+      if (error instanceof SubjectErasedError) return { ...row, email: null };
+      throw error;
+    }
+  };
+  return {
+    projection: invitationsProjection,
+    async load(client, ids) {
+      const { rows } = await client.query<InvitationRow>(
+        `SELECT id, org_id, email, role, status, invited_by, ${iso('created_at')}, ${iso('expires_at')}, ${iso('ended_at')} FROM ${table} WHERE id = ANY ($1::uuid[])`,
+        [ids],
+      );
+      return rows.map((row) => [row.id, row]);
+    },
+    async upsert(client, rows) {
+      await client.query(
+        `INSERT INTO ${table} (id, org_id, email, role, status, invited_by, created_at, expires_at, ended_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+         ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, status = EXCLUDED.status, expires_at = EXCLUDED.expires_at, ended_at = EXCLUDED.ended_at`,
+        columns(await Promise.all(rows.map(sealed)), names),
+      );
     },
   };
 }

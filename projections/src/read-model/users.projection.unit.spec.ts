@@ -12,7 +12,7 @@ function user() {
   const userId = randomUUID();
   const stream = eventStream(`user-${userId}`);
   const registered = stream.event('UserRegistered', { userId, email: 'ada@example.com', passwordHash: 'enc:v1:sealed', registeredAt: t0 });
-  const row = { id: userId, email: 'ada@example.com', password_hash: 'enc:v1:sealed', created_at: t0, last_login_at: null, avatar_url: null, erased_at: null };
+  const row = { id: userId, email: 'ada@example.com', password_hash: 'enc:v1:sealed', created_at: t0, last_login_at: null, avatar_url: null, erased_at: null, email_verified: false };
   const loggedIn = (at: string) => stream.event('UserLoggedIn', { userId, sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: t2, at });
   return { userId, stream, registered, row, loggedIn };
 }
@@ -35,6 +35,16 @@ describe('users projection', () => {
       .then([{ ...ada.row, email: 'ada@new.example', password_hash: 'enc:v1:other', avatar_url: 'https://cdn.example/a.png' }]);
   });
 
+  test('a verified address is verified until the address changes', () => {
+    const ada = user();
+    const verified = ada.stream.event('UserEmailVerified', { userId: ada.userId, verifiedAt: t1 });
+    spec.given([ada.registered]).when(verified).then([{ ...ada.row, email_verified: true }]);
+    spec
+      .given([ada.registered, verified])
+      .when(ada.stream.event('UserEmailChanged', { userId: ada.userId, email: 'ada@new.example', changedAt: t2 }))
+      .then([{ ...ada.row, email: 'ada@new.example', email_verified: false }]);
+  });
+
   test('the last login is the latest, whatever order logins arrive in', () => {
     const ada = user();
     spec.given([ada.registered]).when(ada.loggedIn(t2), ada.loggedIn(t1)).then([{ ...ada.row, last_login_at: t2 }]);
@@ -54,7 +64,7 @@ describe('users projection', () => {
     spec
       .given([stream.event('UserRegistered', { userId, email: '[erased]', passwordHash: '[erased]', registeredAt: t0 })])
       .when(stream.event('UserErased', { userId, erasedAt: t1 }))
-      .then([{ id: userId, email: null, password_hash: null, created_at: t0, last_login_at: null, avatar_url: null, erased_at: t1 }]);
+      .then([{ id: userId, email: null, password_hash: null, created_at: t0, last_login_at: null, avatar_url: null, erased_at: t1, email_verified: false }]);
   });
 
   test('changes to a user never registered make no row', () => {

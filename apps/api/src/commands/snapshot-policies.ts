@@ -17,9 +17,10 @@ const users: SnapshotPolicy<UserState> = {
  * Organizations: a snapshot every 1,000 events. Their state grows with their members (an organization of 50,000
  * members is a few MB of JSON), so snapshots are rarer; between commands the in-process cache serves them anyway.
  * Version 2: the members in hash buckets with their count (libs/domain organization-state), not one map.
+ * Version 3: with `invitations`.
  */
 const organizations: SnapshotPolicy<OrganizationState> = {
-  version: 2,
+  version: 3,
   every: 1_000,
   subjectOf: (state) => (state.status === 'active' ? state.organizationId : undefined),
 };

@@ -4,6 +4,7 @@
  */
 export const STATUS_BY_CODE = {
   malformed_request: 400,
+  token_invalid: 400,
   missing_idempotency_key: 400,
   unauthorized: 401,
   invalid_credentials: 401,
@@ -13,6 +14,7 @@ export const STATUS_BY_CODE = {
   user_not_found: 404,
   organization_not_found: 404,
   projection_not_found: 404,
+  invitation_not_found: 404,
   method_not_allowed: 405,
   email_taken: 409,
   already_member: 409,
@@ -22,6 +24,10 @@ export const STATUS_BY_CODE = {
   owner_must_transfer: 409,
   concurrency_conflict: 409,
   idempotency_key_in_flight: 409,
+  invitation_pending: 409,
+  invitation_not_pending: 409,
+  email_mismatch: 409,
+  invitation_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

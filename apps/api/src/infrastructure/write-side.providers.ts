@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { EventCodec, SnapshotCodec } from '../../../../libs/event-codec/src';
 import type { EventStore } from '../../../../libs/event-store/src';
-import { DataKeyStore, deriveKey, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '../../../../libs/privacy/src';
+import { DataKeyStore, deriveKey, EmailedTokens, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '../../../../libs/privacy/src';
 import { AggregateStore } from '../commands/aggregate-store';
 import { snapshotPolicyFor } from '../commands/snapshot-policies';
 import { PostgresSnapshotStore } from '../commands/snapshot-store';
@@ -31,6 +31,7 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
     { provide: EventCodec, inject: [FieldSealer], useFactory: (sealer: FieldSealer) => new EventCodec(sealer) },
     { provide: LookupHasher, useValue: new LookupHasher(masterKey) },
     { provide: PasswordHasher, useValue: new PasswordHasher() },
+    { provide: EmailedTokens, useValue: new EmailedTokens(masterKey) },
     {
       provide: AggregateStore,
       inject: [EVENT_STORE, EventCodec, Metrics, FieldSealer, PG_POOL],

@@ -2,12 +2,15 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type O
 import type { Pool } from 'pg';
 import type { AppConfig, RedisClient } from '../../../../libs/config/src';
 import { EventCodec } from '../../../../libs/event-codec/src';
+import { FieldSealer } from '../../../../libs/privacy/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
 import { ProjectionsHost } from '../../../../projections/src/projections-host';
 import { ProjectedEventDecoder } from '../../../../projections/src/runtime/projected-event-decoder';
 import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
+import { EmailedTokens } from '../../../../libs/privacy/src';
+import { openMailTransport } from '../../../../projections/src/mail/mail-transport';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
 
 export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');
@@ -27,6 +30,8 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
     @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly codec: EventCodec,
+    private readonly sealer: FieldSealer,
+    private readonly tokens: EmailedTokens,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,7 +42,10 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       eventStore: this.eventStore,
       decoder: new ProjectedEventDecoder(this.codec),
       codec: this.codec,
+      sealer: this.sealer,
+      invitationRetentionDays: this.config.invitationRetentionDays,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
+      mail: { transport: openMailTransport(this.config.mail), tokens: this.tokens, from: this.config.mail.from, linkBase: this.config.mail.linkBase },
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
       onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),

@@ -21,6 +21,7 @@ const UserRow = z.object({
   created_at: z.number(),
   last_login_at: z.number().nullable(),
   avatar_url: z.string().nullable(),
+  email_verified: z.boolean(),
 });
 const MembershipOfUser = z.object({ org_id: z.string(), role: z.string(), joined_at: z.number() });
 const OrganizationRow = z.object({ id: z.string(), name: z.string(), plan: z.string(), owner_id: z.string(), member_count: z.number(), logo_url: z.string().nullable() });
@@ -57,7 +58,7 @@ export class ReadModelQueriesHttpController {
   @Documented({ summary: 'A user with their memberships', errors: ['user_not_found', 'projection_lagging'] })
   async user(@Param('id', new ParseUUIDPipe()) id: string) {
     const row = await this.db.maybeOne(
-      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE id = ${id.toLowerCase()} AND erased_at IS NULL`,
+      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url, email_verified FROM users WHERE id = ${id.toLowerCase()} AND erased_at IS NULL`,
     );
     return this.withMemberships(row);
   }
@@ -67,7 +68,7 @@ export class ReadModelQueriesHttpController {
   @Documented({ summary: 'The user with this email (normalised)', query: UserByEmailQuery, errors: ['user_not_found', 'projection_lagging'] })
   async userByEmail(@Query({ schema: UserByEmailQuery }) query: z.infer<typeof UserByEmailQuery>) {
     const row = await this.db.maybeOne(
-      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE email = ${normaliseEmail(query.email)} AND erased_at IS NULL`,
+      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url, email_verified FROM users WHERE email = ${normaliseEmail(query.email)} AND erased_at IS NULL`,
     );
     return this.withMemberships(row);
   }
@@ -116,6 +117,7 @@ export class ReadModelQueriesHttpController {
     return {
       id: row.id,
       email: row.email,
+      emailVerified: row.email_verified,
       createdAt: iso(row.created_at),
       lastLoginAt: iso(row.last_login_at),
       avatarUrl: row.avatar_url,

@@ -36,6 +36,11 @@ export class EmailReservations {
     );
   }
 
+  /** The user who holds the address now (registered with it or changed to it), if any: a fact for invitations. */
+  async holderOf(normalisedEmail: string): Promise<string | undefined> {
+    return (await this.aggregates.load(this.streamFor(normalisedEmail), emailReservationDecider)).state.holder;
+  }
+
   async release(normalisedEmail: string, userId: string, reason: 'changed' | 'erased', envelope: CommandEnvelope, context = envelope.forAggregates(userId)): Promise<void> {
     await this.aggregates.execute(this.streamFor(normalisedEmail), emailReservationDecider, { type: 'ReleaseEmail', data: { userId, reason, now: envelope.now } }, context);
   }

@@ -6,6 +6,8 @@ import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';
 import { ActingUser } from './acting-user';
 
+const ACTORLESS = new Set<UserCommand['type']>(['RegisterUser', 'LogIn', 'VerifyEmail', 'RequestPasswordReset', 'ResetPassword']);
+
 /**
  * Every command on a user's stream: gather the actor's facts, then load, decide and append with the expected revision
  * (the aggregate store; a conflict decides again on fresh state). The rules, who may act included, are the decider's.
@@ -23,9 +25,12 @@ export class UserHandler {
     return handled(outcome, userId);
   }
 
-  /** Registration and login act for nobody; every other command carries the actor's facts. */
+  /**
+   * Registration and login act for nobody, and the mailed-token commands are authorised by the token; every other
+   * command carries the actor's facts.
+   */
   private async withActor(command: WithoutActor<UserCommand>, envelope: CommandEnvelope): Promise<UserCommand> {
-    if (command.type === 'RegisterUser' || command.type === 'LogIn') return command;
+    if (ACTORLESS.has(command.type)) return command as UserCommand;
     return { ...command, actor: await this.acting.of(envelope) } as UserCommand;
   }
 }

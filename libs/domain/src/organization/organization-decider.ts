@@ -1,8 +1,10 @@
 import { type Actor, requireActiveActor } from '../shared/actor';
-import { DomainError } from '../shared/domain-error';
+import { DomainError, invalid } from '../shared/domain-error';
+import { parseEmail } from '../shared/email';
 import { parseOrganizationName, parsePaymentMethod, parsePlan, parseRole, type Role } from '../shared/organization-values';
 import type { OrganizationCommand } from './organization-commands';
 import type { OrganizationEvent } from './organization-events';
+import type { InvitationEntry } from './invitation-state';
 import { evolveOrganization, foldOrganization, initialOrganizationState, memberOf, type OrganizationState, ownerCount } from './organization-state';
 
 type Organization = Extract<OrganizationState, { status: 'active' }>;
@@ -160,6 +162,106 @@ function removeErasedMember(command: Command<'RemoveErasedMember'>, org: Organiz
   return [{ type: 'MemberRemoved', data: { organizationId: org.organizationId, userId, reason: 'erased', removedAt: now } }];
 }
 
+/** An invitation is valid for 7 days unless the inviter says otherwise, and for 30 at most (API.md). */
+export const DEFAULT_INVITATION_HOURS = 7 * 24;
+export const MAX_INVITATION_HOURS = 30 * 24;
+
+/** What a sealed field reads as once its key was destroyed (libs/privacy's ERASED_VALUE): it matches nothing. */
+const SHREDDED = '[erased]';
+const invitationNotFound = () => new DomainError('invitation_not_found', 'No such invitation.');
+const invitationNotPending = () => new DomainError('invitation_not_pending', 'That invitation is no longer pending.');
+const hoursLater = (now: string, hours: number) => new Date(Date.parse(now) + hours * 3_600_000).toISOString();
+/** Pending, and not yet due: an invitation past its time is as good as expired even before the schedule says so. */
+const isLive = (entry: InvitationEntry | undefined, now: string): entry is InvitationEntry =>
+  entry?.status === 'pending' && entry.expiresAt > now && !isShredded(entry);
+/** Its key was destroyed (the invitee was erased): nothing can be sealed for it again, so it can only end. */
+const isShredded = (entry: InvitationEntry) => entry.emailHash === SHREDDED;
+
+function createInvitation(command: Command<'CreateInvitation'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
+  const { invitationId, emailHash, token, addressHolderId, now } = command.data;
+  const role = parseRole(command.data.role);
+  const email = parseEmail(command.data.email);
+  const hours = command.data.expiresInHours ?? DEFAULT_INVITATION_HOURS;
+  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_INVITATION_HOURS) throw invalid('expiresInHours', `a whole number of hours from 1 to ${MAX_INVITATION_HOURS}`);
+  // Who may invite whom is who may add whom.
+  requireMayManage(org, actorId, undefined, role, 'invite members');
+  if (addressHolderId !== undefined && memberOf(org, addressHolderId)) throw new DomainError('already_member', 'That address belongs to a member of this organization.');
+  if (org.invitations[invitationId]) throw invalid('invitationId', 'already taken');
+  const organizationId = org.organizationId;
+  const events: OrganizationEvent[] = [];
+  for (const [otherId, other] of Object.entries(org.invitations)) {
+    if (other.status !== 'pending' || other.emailHash !== emailHash) continue;
+    if (isLive(other, now)) throw new DomainError('invitation_pending', 'An invitation to that address is already pending.');
+    // Due but not yet expired by the schedule: it ends here, so one address never has two pending invitations.
+    events.push({ type: 'InvitationExpired', data: { organizationId, invitationId: otherId, expiredAt: now } });
+  }
+  const { tokenId, tokenHash } = token;
+  events.push({
+    type: 'InvitationCreated',
+    data: { organizationId, invitationId, email, emailHash, role, invitedBy: actorId!, tokenId, tokenHash, expiresAt: hoursLater(now, hours), createdAt: now },
+  });
+  return events;
+}
+
+/** The invitation an admin acts on: admins handle invitations to admin and member, owners those to owner too. */
+function managedInvitation(org: Organization, actorId: string | undefined, invitationId: string, what: string): InvitationEntry {
+  requireAtLeast(org, actorId, 'admin', what);
+  const entry = org.invitations[invitationId];
+  if (!entry) throw invitationNotFound();
+  requireMayManage(org, actorId, undefined, entry.role, what);
+  return entry;
+}
+
+function resendInvitation(command: Command<'ResendInvitation'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
+  const { invitationId, token, now } = command.data;
+  const entry = managedInvitation(org, actorId, invitationId, 'resend invitations');
+  if (!isLive(entry, now)) throw invitationNotPending();
+  const { tokenId, tokenHash } = token;
+  return [{ type: 'InvitationResent', data: { organizationId: org.organizationId, invitationId, tokenId, tokenHash, expiresAt: hoursLater(now, DEFAULT_INVITATION_HOURS), resentAt: now } }];
+}
+
+function revokeInvitation(command: Command<'RevokeInvitation'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
+  const { invitationId, now } = command.data;
+  const entry = managedInvitation(org, actorId, invitationId, 'revoke invitations');
+  if (entry.status !== 'pending') throw invitationNotPending();
+  return [{ type: 'InvitationRevoked', data: { organizationId: org.organizationId, invitationId, byUserId: actorId!, revokedAt: now } }];
+}
+
+/**
+ * The invitee joins with the mailed token. Used, revoked, replaced (by a resend) and unknown tokens get one answer,
+ * 404; an expired one 410. The actor's verified address must be the invited one (compared by keyed hash).
+ */
+function acceptInvitation(command: Command<'AcceptInvitation'>, org: Organization, actorId: string | undefined): OrganizationEvent[] {
+  const { tokenId, tokenHash, actorEmailVerified, actorEmailHash, now } = command.data;
+  if (actorId === undefined) throw forbidden('accept invitations');
+  const found = Object.entries(org.invitations).find(([, entry]) => entry.tokenId === tokenId);
+  if (!found) throw invitationNotFound();
+  const [invitationId, entry] = found;
+  if (isShredded(entry)) throw invitationNotFound();
+  if (entry.status === 'expired' || (entry.status === 'pending' && !isLive(entry, now))) {
+    throw new DomainError('invitation_expired', 'That invitation has expired.');
+  }
+  if (entry.status !== 'pending' || entry.tokenHash !== tokenHash) throw invitationNotFound();
+  if (memberOf(org, actorId)) throw new DomainError('already_member', 'You are already a member of this organization.');
+  if (!actorEmailVerified || actorEmailHash !== entry.emailHash) {
+    throw new DomainError('email_mismatch', 'Your verified email address is not the one this invitation was sent to.');
+  }
+  const organizationId = org.organizationId;
+  return [
+    { type: 'InvitationAccepted', data: { organizationId, invitationId, userId: actorId, acceptedAt: now } },
+    { type: 'MemberJoined', data: { organizationId, userId: actorId, role: entry.role, joinedAt: now, invitationId } },
+  ];
+}
+
+function expireInvitation(command: Command<'ExpireInvitation'>, org: Organization): OrganizationEvent[] {
+  const { invitationId, now } = command.data;
+  const entry = org.invitations[invitationId];
+  // Resent (later due), accepted, revoked or already expired: nothing to do, so the schedule may run it twice. A
+  // shredded one (the invitee was erased) ends now.
+  if (entry?.status !== 'pending' || isLive(entry, now)) return [];
+  return [{ type: 'InvitationExpired', data: { organizationId: org.organizationId, invitationId, expiredAt: now } }];
+}
+
 /** The organization's rules, memberships included. Pure: no clock, no I/O. */
 export function decideOrganization(command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] {
   // An erased or unknown actor is refused before anything is decided on their behalf.
@@ -188,6 +290,16 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       return removeMember(command, org, actorId);
     case 'RemoveErasedMember':
       return removeErasedMember(command, org);
+    case 'CreateInvitation':
+      return createInvitation(command, org, actorId);
+    case 'ResendInvitation':
+      return resendInvitation(command, org, actorId);
+    case 'RevokeInvitation':
+      return revokeInvitation(command, org, actorId);
+    case 'AcceptInvitation':
+      return acceptInvitation(command, org, actorId);
+    case 'ExpireInvitation':
+      return expireInvitation(command, org);
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled organization command ${(unhandled as OrganizationCommand).type}`);

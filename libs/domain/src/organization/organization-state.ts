@@ -1,5 +1,6 @@
 import type { Plan, Role } from '../shared/organization-values';
 import type { OrganizationEvent } from './organization-events';
+import { applyInvitationEvent, type InvitationEntry, type Invitations, isInvitationEvent } from './invitation-state';
 
 export type OrganizationState =
   | { status: 'none' }
@@ -13,6 +14,8 @@ export type OrganizationState =
       members: Members;
       logoUrl: string | undefined;
       paymentMethod: { processor: string; paymentMethodId: string } | undefined;
+      /** Invitations by id, ended ones included (invitation-state.ts). */
+      invitations: Invitations;
     };
 
 export const initialOrganizationState = (): OrganizationState => ({ status: 'none' });
@@ -114,7 +117,7 @@ class MembersDraft {
  * changed.
  */
 export function foldOrganization(state: OrganizationState, events: readonly OrganizationEvent[]): OrganizationState {
-  let draft = state.status === 'active' ? { ...state } : state;
+  let draft = state.status === 'active' ? { ...state, invitations: { ...state.invitations } } : state;
   let members = state.status === 'active' ? new MembersDraft(state.members) : undefined;
   for (const event of events) {
     if (event.type === 'OrganizationCreated') members = new MembersDraft(noMembers());
@@ -132,9 +135,14 @@ export function evolveOrganization(state: OrganizationState, event: Organization
 function applyOrganizationEvent(state: OrganizationState, event: OrganizationEvent, members: MembersDraft | undefined): OrganizationState {
   if (event.type === 'OrganizationCreated') {
     const { organizationId, name, plan, ownerId } = event.data;
-    return { status: 'active', organizationId, name, plan, ownerId, members: noMembers(), logoUrl: undefined, paymentMethod: undefined };
+    return { status: 'active', organizationId, name, plan, ownerId, members: noMembers(), logoUrl: undefined, paymentMethod: undefined, invitations: {} };
   }
   if (state.status !== 'active' || !members) return state;
+  if (isInvitationEvent(event)) {
+    // Entries are replaced, never changed in place, so the fold's shallow copy of the map is enough.
+    applyInvitationEvent(state.invitations as Record<string, InvitationEntry>, event);
+    return state;
+  }
   switch (event.type) {
     case 'OrganizationRenamed':
       state.name = event.data.name;

@@ -13,7 +13,13 @@ export type DomainErrorCode =
   | 'already_member'
   | 'owner_must_transfer'
   | 'raw_card_data_rejected'
-  | 'password_too_common';
+  | 'password_too_common'
+  | 'invitation_pending'
+  | 'invitation_not_pending'
+  | 'invitation_not_found'
+  | 'invitation_expired'
+  | 'email_mismatch'
+  | 'token_invalid';
 
 export interface FieldError {
   field: string;

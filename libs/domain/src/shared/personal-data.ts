@@ -22,6 +22,10 @@ export const PERSONAL_DATA: Readonly<Record<string, PersonalDataSpec>> = {
   // A mailed token's hash: only the write side, which compares a presented token with it, opens it.
   EmailVerificationIssued: { subjectField: 'userId', fields: ['tokenHash'], secrets: ['tokenHash'] },
   PasswordResetRequested: { subjectField: 'userId', fields: ['tokenHash'], secrets: ['tokenHash'] },
+  // An invitee may not be a user: their address is sealed with the invitation's own key, destroyed once the
+  // invitation has ended and its retention passed (or when the person is erased). The token's hash is a secret.
+  InvitationCreated: { subjectField: 'invitationId', fields: ['email', 'emailHash', 'tokenHash'], secrets: ['tokenHash'] },
+  InvitationResent: { subjectField: 'invitationId', fields: ['tokenHash'], secrets: ['tokenHash'] },
   // A payment method reference is not personal, but it is a credential-like secret of the organization.
   PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'], secrets: ['paymentMethodId'] },
 };

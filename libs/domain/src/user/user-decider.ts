@@ -3,12 +3,14 @@ import { DomainError } from '../shared/domain-error';
 import { parseEmail } from '../shared/email';
 import type { UserCommand } from './user-commands';
 import type { UserEvent } from './user-events';
-import { evolveUser, foldUser, initialUserState, type UserState } from './user-state';
+import { evolveUser, foldUser, initialUserState, type PendingToken, type UserState } from './user-state';
 
 type ActiveUser = Extract<UserState, { status: 'active' }>;
 
 const notFound = () => new DomainError('user_not_found', 'No such user.');
 const badCredentials = () => new DomainError('invalid_credentials', 'The email or password is wrong.');
+/** One answer for a token that is unknown, used, superseded by a later one, or expired: callers learn nothing more. */
+const tokenInvalid = () => new DomainError('token_invalid', 'The token is invalid, used or expired.');
 
 function activeUser(state: UserState): ActiveUser {
   if (state.status !== 'active') throw notFound(); // erased users are gone for callers, like missing ones
@@ -34,17 +36,54 @@ function requireCurrentPassword(user: ActiveUser, verifiedAgainst: string | unde
   if (verifiedAgainst === undefined || verifiedAgainst !== user.passwordHash) throw badCredentials();
 }
 
+/**
+ * The mailed token presented is the live one of its kind: the last issued (a later issue, or a change of address,
+ * ended earlier ones), not used yet (using it ends it), not expired, and the same token (its hash). Exported so that
+ * a use case with slow work after it (hashing a new password) refuses a dead token first; the decider asks again.
+ */
+export function requireLiveToken(pending: PendingToken | undefined, presented: { tokenId: string; tokenHash: string }, now: string): void {
+  if (!pending || pending.tokenId !== presented.tokenId || pending.tokenHash !== presented.tokenHash || pending.expiresAt <= now) throw tokenInvalid();
+}
+
+/** The token mailed to prove an address, as the event records it. */
+function verificationIssued(userId: string, token: PendingToken, issuedAt: string): UserEvent {
+  return { type: 'EmailVerificationIssued', data: { userId, tokenId: token.tokenId, tokenHash: token.tokenHash, expiresAt: token.expiresAt, issuedAt } };
+}
+
 function registerUser(command: Extract<UserCommand, { type: 'RegisterUser' }>, state: UserState): UserEvent[] {
-  const { userId, passwordHash, now } = command.data;
+  const { userId, passwordHash, verification, now } = command.data;
   const email = parseEmail(command.data.email);
   if (state.status !== 'none') throw new DomainError('validation_failed', 'This user id is already taken.', [{ field: 'userId', message: 'already taken' }]);
-  return [{ type: 'UserRegistered', data: { userId, email, passwordHash, registeredAt: now } }];
+  return [{ type: 'UserRegistered', data: { userId, email, passwordHash, registeredAt: now } }, verificationIssued(userId, verification, now)];
 }
 
 function changeEmail(command: Extract<UserCommand, { type: 'ChangeEmail' }>, user: ActiveUser): UserEvent[] {
   const email = parseEmail(command.data.email);
   if (email === user.email) return [];
-  return [{ type: 'UserEmailChanged', data: { userId: user.userId, email, changedAt: command.data.now } }];
+  const { verification, now } = command.data;
+  return [{ type: 'UserEmailChanged', data: { userId: user.userId, email, changedAt: now } }, verificationIssued(user.userId, verification, now)];
+}
+
+function verifyEmail(command: Extract<UserCommand, { type: 'VerifyEmail' }>, state: UserState): UserEvent[] {
+  // An unknown or erased user is the same answer as a wrong token: a token names its user, and must reveal nothing.
+  if (state.status !== 'active') throw tokenInvalid();
+  requireLiveToken(state.emailVerification, command.data, command.data.now);
+  return [{ type: 'UserEmailVerified', data: { userId: state.userId, verifiedAt: command.data.now } }];
+}
+
+function requestPasswordReset(command: Extract<UserCommand, { type: 'RequestPasswordReset' }>, state: UserState): UserEvent[] {
+  // No account (or an erased one, or a stale reservation of an address the user left) behind the address: nothing
+  // to mail, and the caller is told nothing different.
+  if (state.status !== 'active' || state.email !== command.data.email) return [];
+  const { reset, now } = command.data;
+  return [{ type: 'PasswordResetRequested', data: { userId: state.userId, tokenId: reset.tokenId, tokenHash: reset.tokenHash, expiresAt: reset.expiresAt, requestedAt: now } }];
+}
+
+function resetPassword(command: Extract<UserCommand, { type: 'ResetPassword' }>, state: UserState): UserEvent[] {
+  if (state.status !== 'active') throw tokenInvalid();
+  requireLiveToken(state.passwordReset, command.data, command.data.now);
+  // UserPasswordChanged ends every session and the reset token with it (user-state.ts): the token is single-use.
+  return [{ type: 'UserPasswordChanged', data: { userId: state.userId, passwordHash: command.data.passwordHash, changedAt: command.data.now } }];
 }
 
 function changePassword(command: Extract<UserCommand, { type: 'ChangePassword' }>, state: UserState): UserEvent[] {
@@ -91,6 +130,9 @@ function eraseUser(command: Extract<UserCommand, { type: 'EraseUser' }>, user: A
 export function decideUser(command: UserCommand, state: UserState): UserEvent[] {
   if (command.type === 'RegisterUser') return registerUser(command, state);
   if (command.type === 'LogIn') return logIn(command, state);
+  if (command.type === 'VerifyEmail') return verifyEmail(command, state);
+  if (command.type === 'RequestPasswordReset') return requestPasswordReset(command, state);
+  if (command.type === 'ResetPassword') return resetPassword(command, state);
   requireMayActFor(command.data.userId, command.actor);
   switch (command.type) {
     case 'ChangeEmail':

@@ -4,6 +4,7 @@ import type { CommandEnvelope } from '../../../commands/command-envelope';
 import type { Handled } from '../../../commands/handled';
 import { ActingUser } from '../../acting-user';
 import { EmailReservations } from '../../email-reservations';
+import { MailedTokens } from '../../mailed-tokens';
 import { UserHandler } from '../../user-handler';
 import { UserLookup } from '../../user-lookup';
 
@@ -19,6 +20,7 @@ export class ChangeEmail {
     private readonly lookup: UserLookup,
     private readonly acting: ActingUser,
     private readonly reservations: EmailReservations,
+    private readonly tokens: MailedTokens,
   ) {}
 
   async run(userId: string, rawEmail: string, envelope: CommandEnvelope): Promise<Handled<UserState>> {
@@ -27,7 +29,8 @@ export class ChangeEmail {
     const before = await this.lookup.state(userId);
     const changes = before.status === 'active' && before.email !== email;
     if (changes) await this.reservations.reserve(email, userId, envelope);
-    const outcome = await this.users.handle(userId, { type: 'ChangeEmail', data: { userId, email, now: envelope.now } }, envelope);
+    const verification = this.tokens.issue('email-verification', userId, envelope.now);
+    const outcome = await this.users.handle(userId, { type: 'ChangeEmail', data: { userId, email, verification, now: envelope.now } }, envelope);
     if (changes && outcome.state.status === 'active' && outcome.state.email === email) {
       await this.reservations.release(before.email, userId, 'changed', envelope);
     }

@@ -15,11 +15,12 @@ import { UploadRecords } from '../../../files/upload-records';
 import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
 import { EmailReservations } from '../../email-reservations';
 import { ActingUser } from '../../acting-user';
+import { InvitationAddresses } from '../../../invitations/invitation-addresses';
 import { type EventStore, formatPosition } from '../../../../../../libs/event-store/src';
 import { organizationStream, userStream } from '../../../../../../libs/streams/src';
 
 /** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
-export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;
+export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'shred_invitations', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
 
 /** The user's decider, blind to `UserErased`: the person as they were just before erasure (their address, to release). */
@@ -27,8 +28,8 @@ const userBeforeErasure = { ...userDecider, fold: (state: UserState, events: rea
 
 /**
  * The right to be forgotten, as a process that always completes: memberships end, `UserErased` is appended (which
- * ends the sessions and empties the read model's and search's copies), the address is released, the person's data
- * key is destroyed (their sealed fields in every event become unreadable for good), their stored responses and
+ * ends the sessions and empties the read model's and search's copies), the address is released, their invitations' keys and the person's data
+ * key are destroyed (their sealed fields in every event become unreadable for good), their stored responses and
  * uploads go. Every step is idempotent, and `UserErased` is the point of no return: a repeat (same key or a new one)
  * of an erasure that died after it does not answer 404 but finishes the steps left. Memberships added inside the
  * read model's lag, or by a command racing this one, are removed by the erased-members reaction
@@ -49,6 +50,7 @@ export class EraseUserHandler {
     private readonly uploads: UploadRecords,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly invitationAddresses: InvitationAddresses,
   ) {}
 
   async execute(userId: string, envelope: CommandEnvelope): Promise<Pick<Handled<UserState>, 'position' | 'aboutUser'>> {
@@ -83,6 +85,7 @@ export class EraseUserHandler {
     // Erased from here on: what is left is undone only by finishing it. A repeat finishes it whoever sends it (the
     // erased person can no longer act): these steps only remove what is left of someone already erased.
     await this.step('release_email', () => this.releaseEmail(userId, addressAtErasure, envelope, context));
+    await this.step('shred_invitations', () => this.shredInvitations(userId, addressAtErasure));
     await this.step('destroy_data_key', () => this.keys.destroy(userId));
     await this.step('forget_responses', async () => void (await this.idempotency.forgetSubject(userId)));
     await this.step('delete_uploads', async () => {
@@ -135,6 +138,29 @@ export class EraseUserHandler {
     if ((await this.keys.existingKey(userId)) === ERASED) return;
     const address = addressAtErasure ?? (await this.addressBeforeErasure(userId));
     if (address !== undefined && address !== ERASED_VALUE) await this.reservations.release(address, userId, 'erased', envelope, context);
+  }
+
+  /**
+   * The person's invitations are theirs too: those they accepted, and those pending to their address (found by its
+   * keyed hash in the invitations reaction's schedule, which holds it only while an invitation is pending). Each
+   * invitation's key is destroyed, and the stored responses that showed its address are forgotten. The reaction
+   * destroys the accepted ones' keys again at UserErased, for any this lagging read could not see.
+   */
+  private async shredInvitations(userId: string, addressAtErasure: string | undefined): Promise<void> {
+    const address = addressAtErasure ?? ((await this.keys.existingKey(userId)) === ERASED ? undefined : await this.addressBeforeErasure(userId));
+    const addressKey = address !== undefined && address !== ERASED_VALUE ? this.invitationAddresses.keyOf(address) : null;
+    const rows = await this.pool
+      .query<{ invitation_id: string }>(
+        `SELECT invitation_id FROM invitation_schedule WHERE accepted_by = $1 OR (address_key = $2 AND ended_at IS NULL)`,
+        [userId, addressKey],
+      )
+      .then((result) => result.rows)
+      // No schedule yet (the invitations reaction never ran on this database): no invitation to shred.
+      .catch((error: { code?: string }) => (error.code === '42P01' ? [] : Promise.reject(error)));
+    for (const { invitation_id: invitationId } of rows) {
+      await this.keys.destroy(invitationId);
+      await this.idempotency.forgetSubject(invitationId);
+    }
   }
 
   private async addressBeforeErasure(userId: string): Promise<string | undefined> {
