@@ -7,8 +7,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** read */
-        get: operations["LocalFiles_read"];
+        /** The local object store: an uploaded image, through its signed read URL */
+        get: operations["readFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -25,8 +25,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** upload */
-        put: operations["LocalFiles_upload"];
+        /** The local object store: PUT the image to the signed upload URL from POST /v1/uploads */
+        put: operations["uploadFile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -41,8 +41,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** live */
-        get: operations["Health_live"];
+        /** The process answers */
+        get: operations["liveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -58,8 +58,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ready */
-        get: operations["Health_ready"];
+        /** The process can serve: its stores answer and its projectors keep up (503 otherwise, and while draining) */
+        get: operations["readiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -76,7 +76,24 @@ export interface paths {
             cookie?: never;
         };
         /** Prometheus metrics */
-        get: operations["Ops_prometheus"];
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["openApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -93,7 +110,7 @@ export interface paths {
             cookie?: never;
         };
         /** NDJSON export of all events in a window, filterable by type and actor */
-        get: operations["ExportEvents_export"];
+        get: operations["exportEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -110,7 +127,7 @@ export interface paths {
             cookie?: never;
         };
         /** An organization's events, oldest first */
-        get: operations["StreamHistory_organization"];
+        get: operations["organizationHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -127,7 +144,7 @@ export interface paths {
             cookie?: never;
         };
         /** An organization as it was at a time or revision, rebuilt from events */
-        get: operations["StateAt_organization"];
+        get: operations["organizationStateAt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -144,7 +161,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user's events, oldest first (personal data masked without audit:pii) */
-        get: operations["StreamHistory_user"];
+        get: operations["userHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -161,7 +178,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user as they were at a time or revision, rebuilt from events */
-        get: operations["StateAt_user"];
+        get: operations["userStateAt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -178,7 +195,7 @@ export interface paths {
             cookie?: never;
         };
         /** Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress */
-        get: operations["Ops_projections"];
+        get: operations["projectionsStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -197,7 +214,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pause a projection (its process stops applying events within a second) */
-        post: operations["Ops_pause"];
+        post: operations["pauseProjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -214,7 +231,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start a blue/green rebuild (or return the one under way); follow it at GET /v1/ops/projections */
-        post: operations["Ops_rebuild"];
+        post: operations["rebuildProjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -231,7 +248,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Resume a paused projection from its checkpoint */
-        post: operations["Ops_resume"];
+        post: operations["resumeProjection"];
         delete?: never;
         options?: never;
         head?: never;
@@ -248,7 +265,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply a projection's dead-lettered events again (after a fix) */
-        post: operations["Ops_retryDeadLetters"];
+        post: operations["retryDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -280,7 +297,7 @@ export interface paths {
             cookie?: never;
         };
         /** An organization */
-        get: operations["ReadModelQueries_organization"];
+        get: operations["getOrganization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -315,7 +332,7 @@ export interface paths {
             cookie?: never;
         };
         /** Members of an organization, oldest first, in pages */
-        get: operations["ReadModelQueries_members"];
+        get: operations["listMembers"];
         put?: never;
         /** Add a member (event MemberJoined) */
         post: operations["addMember"];
@@ -402,7 +419,7 @@ export interface paths {
             cookie?: never;
         };
         /** Organizations by name, optionally by plan */
-        get: operations["SearchQueries_organizations"];
+        get: operations["searchOrganizations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -419,7 +436,7 @@ export interface paths {
             cookie?: never;
         };
         /** Users whose email matches (prefix and whole-word first) */
-        get: operations["SearchQueries_users"];
+        get: operations["searchUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -438,7 +455,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in: returns the session token once */
-        post: operations["Sessions_logIn"];
+        post: operations["logIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -456,7 +473,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Log out one session (its user, or a key with users:manage) */
-        delete: operations["Sessions_logOut"];
+        delete: operations["logOut"];
         options?: never;
         head?: never;
         patch?: never;
@@ -470,7 +487,7 @@ export interface paths {
             cookie?: never;
         };
         /** Validate a session token (X-Session-Token) */
-        get: operations["Sessions_current"];
+        get: operations["currentSession"];
         put?: never;
         post?: never;
         delete?: never;
@@ -489,7 +506,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB) */
-        post: operations["AnnounceUpload_announce"];
+        post: operations["announceUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -504,7 +521,7 @@ export interface paths {
             cookie?: never;
         };
         /** The user with this email (normalised) */
-        get: operations["ReadModelQueries_userByEmail"];
+        get: operations["findUserByEmail"];
         put?: never;
         /** Register a user */
         post: operations["registerUser"];
@@ -522,7 +539,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user with their memberships */
-        get: operations["ReadModelQueries_user"];
+        get: operations["getUser"];
         put?: never;
         post?: never;
         /** Erase a person's data (right to be forgotten) */
@@ -591,11 +608,11 @@ export interface paths {
             cookie?: never;
         };
         /** A user's active sessions, without tokens */
-        get: operations["Sessions_list"];
+        get: operations["listSessions"];
         put?: never;
         post?: never;
         /** Revoke every session of a user (the user, or a key with users:manage) */
-        delete: operations["Sessions_revokeAll"];
+        delete: operations["revokeAllSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -626,10 +643,14 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    LocalFiles_read: {
+    readFile: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                signature?: string;
+            };
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 key: string;
             };
@@ -640,129 +661,177 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
             };
         };
     };
-    LocalFiles_upload: {
+    uploadFile: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                expires?: string;
+                signature?: string;
+                size?: string;
+                type?: string;
+            };
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
             path: {
                 key: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "image/gif": string;
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    Health_live: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    Health_ready: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    Ops_prometheus: {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Actor-Id"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description unauthorized */
-            401: {
-                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": {
+                        objectKey: string;
+                        size: number;
+                    };
                 };
             };
-            /** @description forbidden */
+            /** @description upload_url_invalid, upload_url_expired */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_url_invalid" | "upload_url_expired";
+                    };
                 };
             };
-            /** @description validation_failed */
-            422: {
+            /** @description not_found */
+            404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description upload_mismatch */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_mismatch";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
                 };
             };
         };
     };
-    ExportEvents_export: {
+    liveness: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -772,53 +841,376 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description unauthorized */
-            401: {
-                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description validation_failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
                 };
             };
         };
     };
-    StreamHistory_organization: {
+    readiness: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "ok" | "unavailable" | "draining";
+                    };
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description Answered by the route (503) */
+            503: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "ok" | "unavailable" | "draining";
+                    };
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    openApiDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+        };
+    };
+    exportEvents: {
+        parameters: {
+            query?: {
+                actorId?: string;
+                from?: string;
+                to?: string;
+                type?: string;
+            };
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    organizationHistory: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -830,62 +1222,156 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            actor: string | null;
+                            causationId: string | null;
+                            clientIp?: string;
+                            correlationId: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            occurredAt: string;
+                            position: string;
+                            revision: string;
+                            service: string | null;
+                            streamName: string;
+                            type: string;
+                        }[];
+                        masked: boolean;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "organization_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    StateAt_organization: {
+    organizationStateAt: {
         parameters: {
-            query?: never;
+            query: {
+                at: string;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -897,62 +1383,145 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        at: string;
+                        masked: boolean;
+                        occurredAt: string | null;
+                        revision: string | null;
+                        state: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "organization_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    StreamHistory_user: {
+    userHistory: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -964,62 +1533,156 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            actor: string | null;
+                            causationId: string | null;
+                            clientIp?: string;
+                            correlationId: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            occurredAt: string;
+                            position: string;
+                            revision: string;
+                            service: string | null;
+                            streamName: string;
+                            type: string;
+                        }[];
+                        masked: boolean;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    StateAt_user: {
+    userStateAt: {
         parameters: {
-            query?: never;
+            query: {
+                at: string;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -1031,62 +1694,145 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        at: string;
+                        masked: boolean;
+                        occurredAt: string | null;
+                        revision: string | null;
+                        state: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Ops_projections: {
+    projectionsStatus: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1096,54 +1842,118 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        eventVisibility?: {
+                            [key: string]: unknown;
+                        };
+                        items: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Ops_pause: {
+    pauseProjection: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 name: string;
@@ -1155,72 +1965,159 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        paused: true;
+                        projection: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description projection_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Ops_rebuild: {
+    rebuildProjection: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 name: string;
@@ -1232,72 +2129,162 @@ export interface operations {
             /** @description Success */
             202: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        projection: string;
+                        resumed: boolean;
+                        /** @constant */
+                        state: "building";
+                        statusUrl: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description projection_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Ops_resume: {
+    resumeProjection: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 name: string;
@@ -1309,72 +2296,159 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        paused: false;
+                        projection: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description projection_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Ops_retryDeadLetters: {
+    retryDeadLetters: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 name: string;
@@ -1386,62 +2460,147 @@ export interface operations {
             /** @description Success */
             202: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        projection: string;
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description projection_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
@@ -1649,11 +2808,13 @@ export interface operations {
             };
         };
     };
-    ReadModelQueries_organization: {
+    getOrganization: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -1665,62 +2826,151 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        logoUrl: string | null;
+                        memberCount: number;
+                        name: string;
+                        /** Format: uuid */
+                        ownerId: string;
+                        plan: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "organization_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
@@ -2129,11 +3379,16 @@ export interface operations {
             };
         };
     };
-    ReadModelQueries_members: {
+    listMembers: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -2145,62 +3400,151 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            email: string | null;
+                            joinedAt: string | null;
+                            role: string;
+                            /** Format: uuid */
+                            userId: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "organization_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
@@ -3397,11 +4741,18 @@ export interface operations {
             };
         };
     };
-    SearchQueries_organizations: {
+    searchOrganizations: {
         parameters: {
-            query?: never;
+            query: {
+                cursor?: string;
+                limit?: number;
+                plan?: "free" | "pro" | "enterprise";
+                q: string;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3411,62 +4762,137 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            plan: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    SearchQueries_users: {
+    searchUsers: {
         parameters: {
-            query?: never;
+            query: {
+                cursor?: string;
+                limit?: number;
+                q: string;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3476,63 +4902,132 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    Sessions_logIn: {
+    logIn: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3549,6 +5044,10 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3563,68 +5062,161 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthorized, invalid_credentials, session_invalid */
-            401: {
+            /** @description malformed_request */
+            400: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
+            /** @description unauthorized, invalid_credentials, session_invalid */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized" | "invalid_credentials" | "session_invalid";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
                 };
             };
-            /** @description too_many_attempts */
+            /** @description rate_limited, too_many_attempts */
             429: {
                 headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "too_many_attempts";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    Sessions_logOut: {
+    logOut: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 sessionId: string;
@@ -3636,80 +5228,168 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    Sessions_current: {
+    currentSession: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
+                "x-session-token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3719,72 +5399,134 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        sessionId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                };
             };
             /** @description unauthorized, session_invalid */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized" | "session_invalid";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
                 };
             };
             /** @description service_unavailable */
             503: {
                 headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    AnnounceUpload_announce: {
+    announceUpload: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3805,71 +5547,195 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        headers: {
+                            [key: string]: string;
+                        };
+                        /** @constant */
+                        method: "PUT";
+                        objectKey: string;
+                        uploadUrl: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused, upload_type_not_allowed, upload_too_large */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused, upload_type_not_allowed, upload_too_large */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "upload_type_not_allowed" | "upload_too_large";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    ReadModelQueries_userByEmail: {
+    findUserByEmail: {
         parameters: {
-            query?: never;
+            query: {
+                email: string;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3879,62 +5745,141 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        avatarUrl: string | null;
+                        createdAt: string | null;
+                        email: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        lastLoginAt: string | null;
+                        memberships: {
+                            joinedAt: string | null;
+                            /** Format: uuid */
+                            organizationId: string;
+                            role: string;
+                        }[];
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
@@ -4124,11 +6069,13 @@ export interface operations {
             };
         };
     };
-    ReadModelQueries_user: {
+    getUser: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -4140,62 +6087,155 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        avatarUrl: string | null;
+                        createdAt: string | null;
+                        email: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        lastLoginAt: string | null;
+                        memberships: {
+                            joinedAt: string | null;
+                            /** Format: uuid */
+                            organizationId: string;
+                            role: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
@@ -4960,11 +7000,13 @@ export interface operations {
             };
         };
     };
-    Sessions_list: {
+    listSessions: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -4976,72 +7018,164 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            sessionId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    Sessions_revokeAll: {
+    revokeAllSessions: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -5053,62 +7187,142 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description user_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After"?: string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
