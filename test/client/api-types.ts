@@ -623,8 +623,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Problem: {
-            /** @enum {string} */
-            code: "malformed_request" | "missing_idempotency_key" | "unauthorized" | "invalid_credentials" | "session_invalid" | "forbidden" | "not_found" | "user_not_found" | "organization_not_found" | "projection_not_found" | "method_not_allowed" | "email_taken" | "already_member" | "not_a_member" | "last_owner" | "billing_owner_protected" | "owner_must_transfer" | "concurrency_conflict" | "idempotency_key_in_flight" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "raw_card_data_rejected" | "password_too_common" | "upload_missing" | "upload_type_not_allowed" | "upload_too_large" | "upload_not_yours" | "upload_mismatch" | "upload_url_expired" | "upload_url_invalid" | "rate_limited" | "too_many_attempts" | "internal_error" | "service_unavailable" | "projection_lagging";
+            code: string;
             detail: string;
             errors?: {
                 field: string;
