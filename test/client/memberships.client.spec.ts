@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../support/app';
+import { type PrivateRedis, startPrivateRedis } from '../support/private-redis';
 import { apiClient } from './api-client';
 
 /**
@@ -10,12 +11,18 @@ import { apiClient } from './api-client';
 describe('memberships through the generated client', () => {
   jest.setTimeout(120_000);
   let t: TestApp;
+  let redis: PrivateRedis;
   let api: ReturnType<typeof apiClient>;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: 4 });
+    // A Redis of its own: every numbered database of the shared one belongs to another suite.
+    redis = await startPrivateRedis();
+    t = await createTestApp({ redisDb: 0, redisUrl: redis.url });
     api = apiClient(t);
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await redis?.destroy();
+  });
 
   const key = () => randomUUID();
 
@@ -41,6 +48,7 @@ describe('memberships through the generated client', () => {
     expect(position).toBeTruthy();
 
     const members = await api.GET('/v1/organizations/{id}/members', { params: { path, query: { limit: 10 }, header: { 'X-Consistent-With': position } } });
+    expect(members.error).toBeUndefined();
     expect(members.data!.items.map((member) => [member.userId, member.role])).toEqual([
       [owner, 'owner'],
       [newcomer, 'member'],
