@@ -1,4 +1,5 @@
 import { createTestApp, type TestApp } from '../support/app';
+import { type PrivateRedis, startPrivateRedis } from '../support/private-redis';
 import { committedClientFiles, renderClientFiles } from './client-files';
 
 /**
@@ -7,10 +8,16 @@ import { committedClientFiles, renderClientFiles } from './client-files';
  */
 describe('the committed OpenAPI document and client types', () => {
   let t: TestApp;
+  let redis: PrivateRedis;
   beforeAll(async () => {
-    t = await createTestApp({ redisDb: 3 });
+    // A Redis of its own: every numbered database of the shared one belongs to another suite.
+    redis = await startPrivateRedis();
+    t = await createTestApp({ redisDb: 0, redisUrl: redis.url });
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await redis?.destroy();
+  });
 
   test('match /openapi.json of the running service (else: npm run openapi:generate)', async () => {
     const rendered = await renderClientFiles((await t.request('GET', '/openapi.json')).body);

@@ -51,7 +51,7 @@ export class DocumentCheck {
     if (!content) return response.text === '' ? undefined : `${name} answered ${response.status} with a body, where the document lists none: ${excerpt(response.text)}`;
     const mediaType = Object.keys(content).find((listed) => listed === contentType || (listed.endsWith('/*') && contentType.startsWith(listed.slice(0, -1))));
     if (!mediaType) return `${name} answered ${response.status} as "${contentType}", where the document lists ${Object.keys(content).join(', ')}; body: ${excerpt(response.text)}`;
-    if (!/json$/.test(mediaType)) return undefined;
+    if (!/^application\/(?:[\w.-]+\+)?json$/.test(mediaType)) return undefined;
     let body: unknown;
     try {
       body = JSON.parse(response.text);

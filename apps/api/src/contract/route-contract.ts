@@ -18,6 +18,8 @@
  * 2. Replace `@CommandRoute(...)`, `@Get(...)`, `@HttpCode`, `@RequiresScope`, `@ReadsFrom`, `@Documented` by `@Route(XRoute)`.
  * 3. Replace `@Param`/`@Body({ schema })`/`@Query`/`@Headers` by one `@Input() input: RouteInput<typeof XRoute>`
  *    (`input.params.id`, `input.body`, ...). `@Envelope()`, `@Ctx()` stay.
+ * 4. `npm run openapi:generate`: rewrites test/client/openapi.json and api-types.ts,
+ *    which test/client/openapi-files.spec.ts holds to the running service.
  * Every HTTP test then checks each response against the document (test/support/openapi-check.ts): a status, content
  * type or body the contract does not list fails the test, naming the operation.
  */

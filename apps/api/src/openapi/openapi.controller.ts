@@ -1,22 +1,30 @@
-import { Controller, Get, HttpCode, RequestMethod } from '@nestjs/common';
+import { Controller, RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { z } from 'zod';
-import { PUBLIC_ROUTE, REQUIRED_SCOPE, PublicRoute } from '../auth/requires-scope.decorator';
+import { PUBLIC_ROUTE, REQUIRED_SCOPE } from '../auth/requires-scope.decorator';
 import type { Scope } from '../auth/service-keys';
 import { STATUS_BY_CODE } from '../http/problem';
-import { ROUTE_CONTRACT, type RouteContract } from '../contract/route-contract';
+import { defineRoute, ROUTE_CONTRACT, Route, type RouteContract } from '../contract/route-contract';
 import { ROUTE_DOCUMENTATION, type RouteDocumentation } from './documented.decorator';
 import { buildDocument } from './openapi-document';
 
 const COMMON_ERRORS = ['unauthorized', 'forbidden', 'validation_failed', 'internal_error'] as const;
 const COMMAND_ERRORS = ['idempotency_key_reused', 'concurrency_conflict'] as const;
 
+export const OpenApiRoute = defineRoute({
+  id: 'openApiDocument',
+  summary: 'This document',
+  method: 'GET',
+  path: '/openapi.json',
+  scope: 'public',
+  responses: { 200: { raw: ['application/json'], schema: { type: 'object' } } },
+});
+
 /**
  * `/openapi.json`, built from the routes Nest knows and the schemas they validate with (zod → JSON Schema), so the
  * document always describes the running code.
  */
 @Controller()
-@PublicRoute()
 export class OpenApiController {
   private document: unknown;
 
@@ -26,8 +34,7 @@ export class OpenApiController {
     private readonly reflector: Reflector,
   ) {}
 
-  @Get('openapi.json')
-  @HttpCode(200)
+  @Route(OpenApiRoute)
   openApi() {
     this.document ??= this.build();
     return this.document;
@@ -50,7 +57,7 @@ export class OpenApiController {
         }
         const routePath = this.reflector.get<string | undefined>('path', handler as never);
         const method = this.reflector.get<RequestMethod | undefined>('method', handler as never);
-        if (routePath === undefined || method === undefined || handler === OpenApiController.prototype.openApi) continue;
+        if (routePath === undefined || method === undefined) continue;
         this.addLegacy(legacy, wrapper.metatype, handler, methodName, prefix, routePath, method);
       }
     }
