@@ -50,6 +50,8 @@ const isoOrNull = z.iso.datetime().nullable();
 const UserView = z.object({
   id: z.uuid(),
   email: z.string().nullable(),
+  /** The current address was proved with the token mailed to it (issue 16). */
+  emailVerified: z.boolean(),
   createdAt: isoOrNull,
   lastLoginAt: isoOrNull,
   avatarUrl: z.string().nullable(),
