@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
+import { ConsoleModule } from './console/console.module';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { FilesModule } from './files/files.module';
 import { ServiceKeys } from './auth/service-keys';
@@ -22,7 +23,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule],
+      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, ConsoleModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

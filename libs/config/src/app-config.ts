@@ -43,6 +43,8 @@ const environmentSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   /** Run the projectors in the API process (the default for `npm start`); production runs them apart. */
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
+  /** The staff organization whose members may use the console (/console); unset: nobody can sign in to it. */
+  CONSOLE_ORGANIZATION_ID: z.uuid().optional(),
 });
 
 export interface AppConfig {
@@ -65,6 +67,9 @@ export interface AppConfig {
   sessionIdleSeconds: number;
   bodyLimitBytes: number;
   runProjectors: boolean;
+  consoleOrganizationId: string | undefined;
+  /** Console cookies are `Secure` everywhere but in development and tests (plain http://localhost). */
+  consoleSecureCookies: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -109,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     runProjectors: e.RUN_PROJECTORS === 'true',
+    consoleOrganizationId: e.CONSOLE_ORGANIZATION_ID?.toLowerCase(),
+    consoleSecureCookies: e.NODE_ENV !== 'development' && e.NODE_ENV !== 'test',
   };
 }
