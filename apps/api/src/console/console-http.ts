@@ -17,19 +17,11 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-const FORM = 'application/x-www-form-urlencoded';
-
 /**
- * What the console needs from Fastify, scoped to /console: HTML forms' bodies (the API itself takes JSON only), and
- * the security headers on every console response, errors included.
+ * The security headers on every console response, errors included. (HTML forms' bodies are parsed by Nest's own
+ * urlencoded parser; /v1 refuses them before that, see json-only.ts.)
  */
 export function registerConsoleHttp(fastify: FastifyInstance): void {
-  fastify.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 16 * 1024 }, (request, body, done) => {
-    if (!request.url.startsWith('/console')) return done(Object.assign(new Error('unsupported media type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
-    const fields: Record<string, string> = {};
-    for (const [name, value] of new URLSearchParams(body as string)) fields[name] = value;
-    done(null, fields);
-  });
   fastify.addHook('onSend', async (request, reply) => {
     if (!request.url.startsWith('/console')) return;
     void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
