@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { type Browser, openBrowser, screenshot, seriousViolations } from './browser';
@@ -42,7 +43,7 @@ describe('console in a browser', () => {
     await setup.request('POST', '/v1/sessions', { body: { email: 'sam.subject@example.com', password: PASSWORD } });
     await setup.request('POST', `/v1/users/${ids.subject}/email`, { body: { email: 'samuel.subject@example.org' }, headers: { 'x-actor-id': ids.subject } });
 
-    t = await createTestApp({ redisDb: 7, shareDatabaseWith: setup, env: { CONSOLE_ORGANIZATION_ID: ids.staffOrg } });
+    t = await createTestApp({ redisDb: 7, shareDatabaseWith: setup, captureLogs: true, env: { CONSOLE_ORGANIZATION_ID: ids.staffOrg } });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.getHttpServer().address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
@@ -57,6 +58,8 @@ describe('console in a browser', () => {
   });
 
   const page = () => browser.page;
+  /** Session and CSRF tokens handed to the browser, which no log line may carry. */
+  const secrets: string[] = [];
 
   async function signIn(email: string) {
     await browser.context.clearCookies();
@@ -65,6 +68,8 @@ describe('console in a browser', () => {
     await page().getByLabel('Password').fill(PASSWORD);
     await page().getByRole('button', { name: 'Sign in' }).click();
     await page().waitForURL(/\/console\/(audit|operations)$/);
+    secrets.push(...(await browser.context.cookies()).map((cookie) => cookie.value).filter((value) => value.length > 20));
+    secrets.push((await page().locator('form.sign-out input[name="_csrf"]').getAttribute('value'))!);
   }
 
   async function accessible(name: string) {
@@ -177,7 +182,7 @@ describe('console in a browser', () => {
     await accessible('08-audit-export');
     await page().getByLabel('Event types (comma-separated, optional)').fill('UserEmailChanged');
     const [download] = await Promise.all([page().waitForEvent('download'), page().getByRole('button', { name: 'Download export' }).click()]);
-    const lines = require('node:fs').readFileSync(await download.path(), 'utf8').trim().split('\n').map((line: string) => JSON.parse(line));
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((line: string) => JSON.parse(line));
     expect(lines.map((line: { type: string }) => line.type)).toEqual(['UserEmailChanged']);
     expect(JSON.stringify(lines)).not.toContain('samuel.subject@');
   });
@@ -188,21 +193,32 @@ describe('console in a browser', () => {
     await page().locator('tr[data-projection="read_model"]').first().waitFor();
     await accessible('09-operations');
     const version = Number(await page().locator('tr[data-projection="read_model"][data-state="live"]').getAttribute('data-version'));
-    await page().getByRole('button', { name: 'Rebuild read_model' }).click();
-    expect(await page().getByRole('status').first().textContent()).toContain('Rebuild requested: read_model');
-    // The page's script follows the rebuild without a reload, until the new version is the live one.
-    await page().locator(`tr[data-projection="read_model"][data-version="${version + 1}"][data-state="live"]`).waitFor({ timeout: 60_000 });
-    await accessible('10-operations-rebuilt');
-
+    // Paused first, so the rebuild waits where it can be seen: a pause holds every version of the projection.
     await page().getByRole('button', { name: 'Pause read_model' }).click();
     await page().locator('tr[data-projection="read_model"][data-paused="true"]').waitFor();
     expect((await t.request('GET', '/v1/ops/projections')).body.items.find((p: { name: string }) => p.name === 'read_model').paused).toBe(true);
-    await screenshot(page(), '11-operations-paused');
+    await page().getByRole('button', { name: 'Rebuild read_model' }).click();
+    expect(await page().getByRole('status').first().textContent()).toContain('Rebuild requested: read_model');
+    const building = page().locator(`tr[data-projection="read_model"][data-version="${version + 1}"][data-state="building"]`);
+    expect(await building.locator('progress').getAttribute('value')).toBe('0');
+    expect(await building.textContent()).toContain('paused by an operator');
+    expect(await building.locator('.eta').textContent()).toMatch(/ETA/);
+    await accessible('10-operations-rebuild-waiting');
+    // Resumed: the page's script follows the rebuild without a reload, until the new version is the live one.
     await page().getByRole('button', { name: 'Resume read_model' }).click();
-    await page().locator('tr[data-projection="read_model"][data-paused="false"]').waitFor();
+    await page().locator(`tr[data-projection="read_model"][data-version="${version + 1}"][data-state="live"]`).waitFor({ timeout: 60_000 });
+    expect(await page().locator('tr[data-projection="read_model"]').count()).toBe(1);
+    expect(await page().locator('tr[data-projection="read_model"]').getAttribute('data-paused')).toBe('false');
+    await accessible('11-operations-rebuilt');
+    // The live part follows what others do (the CLI, another operator) without a reload: a pause over the HTTP API.
+    await page().evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    expect((await t.request('POST', '/v1/ops/projections/search/pause')).status).toBe(200);
+    await page().locator('tr[data-projection="search"][data-paused="true"]').waitFor({ timeout: 10_000 });
+    expect(await page().evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect((await t.request('POST', '/v1/ops/projections/search/resume')).status).toBe(200);
     await page().getByRole('button', { name: 'Retry dead letters of read_model' }).click();
     const { rows } = await t.database.pool.query('SELECT actor_id, action, projection FROM console_operator_actions ORDER BY id');
-    expect(rows).toEqual(['rebuild', 'pause', 'resume', 'retry-dead-letters'].map((action) => ({ actor_id: ids.admin, action, projection: 'read_model' })));
+    expect(rows).toEqual(['pause', 'rebuild', 'resume', 'retry-dead-letters'].map((action) => ({ actor_id: ids.admin, action, projection: 'read_model' })));
     const retry = await t.database.pool.query('SELECT requested_by FROM projection_requests ORDER BY requested_at DESC LIMIT 1');
     expect(retry.rows[0].requested_by).toBe(`console:${ids.admin}`);
   });
@@ -245,5 +261,18 @@ describe('console in a browser', () => {
       await page().getByRole('alert').waitFor();
     }
     expect(await page().getByRole('alert').textContent()).toContain('Too many failed attempts');
+  });
+
+  test('no personal data, password, session token or CSRF token reaches a log line', async () => {
+    const logs = t.logs.join('');
+    expect(logs).toContain('/console/');
+    expect(secrets.length).toBeGreaterThan(4);
+    for (const secret of [PASSWORD, 'olive.owner', 'adam.admin', 'mia.member', 'sam.subject', 'samuel.subject', 'nobody@staff', ...secrets]) expect(logs).not.toContain(secret);
+  });
+
+  test('the console is no part of /openapi.json', async () => {
+    const paths = Object.keys((await t.request('GET', '/openapi.json', { key: null })).body.paths);
+    expect(paths.filter((path) => path.startsWith('/console'))).toEqual([]);
+    expect(paths).toContain('/v1/ops/projections');
   });
 });

@@ -11,9 +11,10 @@ export interface OperatorAction {
 }
 
 /** What keeps a projection from being current, in words an operator can act on. */
-export function heldBackBy(report: ProjectionReport, visibility: EventVisibility | undefined): string {
+export function heldBackBy(report: ProjectionReport, visibility: EventVisibility | undefined, projectionPaused = report.paused): string {
   const reasons: string[] = [];
-  if (report.paused) reasons.push('paused by an operator');
+  // A pause stops every version of the projection, a rebuild beside the live one included.
+  if (report.paused || projectionPaused) reasons.push('paused by an operator');
   if (!report.owner) reasons.push('no running process owns it');
   if (report.deadLetters > 0) reasons.push(`${report.deadLetters} dead-lettered event${report.deadLetters === 1 ? '' : 's'}`);
   if (visibility && visibility.invisibleEvents > 0 && visibility.holder) {
@@ -52,7 +53,7 @@ export function lagChart(name: string, samples: readonly LagSample[], now = Date
     ${points.length > 1 ? html`<polyline fill="none" stroke="#0b5cad" stroke-width="2" points="${points.join(' ')}"></polyline>` : ''}
     ${points.length === 1 ? html`<circle cx="${points[0]!.split(',')[0]}" cy="${points[0]!.split(',')[1]}" r="2" fill="#0b5cad"></circle>` : ''}
   </svg>
-  <figcaption>${words}</figcaption>
+  <figcaption><span class="axis" aria-hidden="true">1 h ago … now</span> ${words}</figcaption>
 </figure>`;
 }
 
@@ -73,6 +74,7 @@ export function operationsPage(
   error?: string,
 ): Html {
   const names = [...new Set(reports.map((report) => report.name))];
+  const paused = new Set(reports.filter((report) => report.paused).map((report) => report.name));
   return html`${notice ? html`<p role="status" class="notice">${notice}</p>` : ''}
 ${error ? html`<p role="alert" class="error">${error}</p>` : ''}
 <div id="live" data-refresh="/console/operations">
@@ -90,7 +92,7 @@ ${error ? html`<p role="alert" class="error">${error}</p>` : ''}
       <td>${report.lagEvents}${report.lagEventsCapped ? '+' : ''}</td>
       <td>${report.lagSeconds}</td>
       <td>${report.owner ? html`<code>${report.owner.holder}</code> (${report.owner.heartbeatAgeSeconds} s ago)` : 'none'}</td>
-      <td>${heldBackBy(report, visibility)}</td>
+      <td>${heldBackBy(report, visibility, paused.has(report.name))}</td>
       <td>${report.deadLetters}</td>
       <td>${report.state === 'building'
         ? html`<progress max="100" value="${Math.floor((report.progress ?? 0) * 100)}" aria-label="Rebuild of ${report.name}">${Math.floor((report.progress ?? 0) * 100)}%</progress> <span class="eta">${Math.floor((report.progress ?? 0) * 100)}%, ${report.eventsProcessed} events, ETA ${eta === undefined ? 'estimating' : `${eta} s`}</span>`

@@ -47,6 +47,8 @@ export class OpenApiController {
         const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, [handler as never, wrapper.metatype]);
         const status = this.reflector.get<number | undefined>('__httpCode__', handler as never) ?? (method === RequestMethod.POST ? 201 : 200);
         const fullPath = (prefix + normalisePath(routePath)).replace(/:(\w+)/g, '{$1}') || '/';
+        // The console's HTML pages and forms are for people in a browser, not part of the callers' contract.
+        if (fullPath.startsWith('/console')) continue;
         const verb = RequestMethod[method].toLowerCase();
         const isCommand = ['post', 'patch', 'put', 'delete'].includes(verb) && !isPublic;
         const errorCodes = isPublic ? [] : [...COMMON_ERRORS, ...(isCommand ? COMMAND_ERRORS : []), ...(documentation?.errors ?? [])];
