@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { AppConfig } from '../../../../libs/config/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { type ProjectionReport, ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
-import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
+import { APP_CONFIG, EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 
 export interface LagSample {
   at: number;
@@ -27,11 +28,17 @@ export class LagHistory implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private lastAt = 0;
 
-  constructor(@Inject(PG_POOL) pool: Pool, @Inject(EVENT_STORE) eventStore: EventStore) {
+  constructor(
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(EVENT_STORE) eventStore: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     this.status = new ProjectionStatusReader(pool, eventStore);
   }
 
   onModuleInit(): void {
+    // No console, no chart to draw: a service without CONSOLE_ORGANIZATION_ID does not sample.
+    if (!this.config.consoleOrganizationId) return;
     this.timer = setInterval(() => void this.status.report().then((reports) => this.record(reports), () => undefined), SAMPLE_EVERY_MS);
     this.timer.unref();
   }
