@@ -1,0 +1,24 @@
+import { writeFileSync } from 'node:fs';
+import { createTestApp } from '../support/app';
+import { DOCUMENT_FILE, renderClientFiles, TYPES_FILE } from './client-files';
+
+/**
+ * `npm run openapi:generate`: boots the service as the tests do (a fresh database on the local PostgreSQL, Redis
+ * database 15 of TEST_REDIS_URL), reads `/openapi.json` and writes the document and the typed client's types.
+ */
+async function main() {
+  const t = await createTestApp({ redisDb: 15 });
+  try {
+    const document = (await t.request('GET', '/openapi.json')).body;
+    const files = await renderClientFiles(document);
+    writeFileSync(DOCUMENT_FILE, files.document);
+    writeFileSync(TYPES_FILE, files.types);
+  } finally {
+    await t.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
