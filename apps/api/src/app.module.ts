@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { EventsModule } from './events/events.module';
+import { ConsoleModule } from './console/console.module';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { FilesModule } from './files/files.module';
 import { ServiceKeys } from './auth/service-keys';
@@ -24,7 +25,7 @@ export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, InvitationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule],
+      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, InvitationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule, ConsoleModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

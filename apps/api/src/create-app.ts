@@ -9,6 +9,7 @@ import { createLogger } from '../../../libs/privacy/src';
 import { AppModule } from './app.module';
 import { Metrics } from './metrics/metrics';
 import type { AppConfig } from '../../../libs/config/src';
+import { registerConsoleHttp } from './console/console-http';
 import { registerCorrelationIds } from './http/correlation';
 import { enforceInputLimits } from './http/input-limits';
 import { requireJsonBodies } from './http/json-only';
@@ -48,6 +49,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());
   enforceInputLimits(app.getHttpAdapter().getInstance());
+  registerConsoleHttp(app.getHttpAdapter().getInstance());
   // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
   app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
   app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));

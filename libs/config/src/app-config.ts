@@ -51,6 +51,8 @@ const environmentSchema = z.object({
   MAIL_LINK_BASE_URL: z.url().optional(),
   /** Run the projectors in the API process (the default for `npm start`); production runs them apart. */
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
+  /** The staff organization whose members may use the console (/console); unset: nobody can sign in to it. */
+  CONSOLE_ORGANIZATION_ID: z.uuid().optional(),
 });
 
 export interface AppConfig {
@@ -75,6 +77,9 @@ export interface AppConfig {
   runProjectors: boolean;
   invitationRetentionDays: number;
   mail: { smtpUrl: string | undefined; from: string; dir: string; linkBase: string };
+  consoleOrganizationId: string | undefined;
+  /** Console cookies are `Secure` everywhere but in development and tests (plain http://localhost). */
+  consoleSecureCookies: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -126,5 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dir: e.MAIL_DIR,
       linkBase: (e.MAIL_LINK_BASE_URL ?? e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     },
+    consoleOrganizationId: e.CONSOLE_ORGANIZATION_ID?.toLowerCase(),
+    consoleSecureCookies: e.NODE_ENV !== 'development' && e.NODE_ENV !== 'test',
   };
 }

@@ -58,6 +58,8 @@ export class OpenApiController {
         const routePath = this.reflector.get<string | undefined>('path', handler as never);
         const method = this.reflector.get<RequestMethod | undefined>('method', handler as never);
         if (routePath === undefined || method === undefined) continue;
+        // The console's HTML pages and forms are for people in a browser, not part of the callers' contract.
+        if (prefix.startsWith('/console')) continue;
         this.addLegacy(legacy, wrapper.metatype, handler, methodName, prefix, routePath, method);
       }
     }

@@ -1,0 +1,86 @@
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { ProjectionOperations, ProjectionNotFoundError } from '../../../../projections/src/ops/projection-operations';
+import { PublicRoute } from '../auth/requires-scope.decorator';
+import { PG_POOL } from '../infrastructure/tokens';
+import { ConsolePageFilter } from './console-page.filter';
+import { redirect, sendPage } from './console-http';
+import { html, layout } from './html';
+import { LagHistory } from './lag-history';
+import { type OperatorAction, operationsPage } from './operations-page';
+import { StaffGate } from './staff-gate';
+
+const ACTIONS = ['rebuild', 'pause', 'resume', 'retry-dead-letters'] as const;
+type Action = (typeof ACTIONS)[number];
+const DONE: Record<Action, string> = {
+  rebuild: 'Rebuild requested',
+  pause: 'Paused',
+  resume: 'Resumed',
+  'retry-dead-letters': 'Retry of dead letters requested',
+};
+
+/**
+ * Operators' page, on the services behind /v1/ops and the CLI's `projections` commands (ProjectionStatusReader,
+ * ProjectionOperations): every projection's state, lag, owner, what holds it back and dead letters, and the controls.
+ * The page's script reloads the live part every two seconds, which is how a rebuild's progress is followed.
+ */
+@Controller('console/operations')
+@PublicRoute()
+@UseFilters(ConsolePageFilter)
+export class OperationsConsoleHttpController {
+  private readonly operations: ProjectionOperations;
+
+  constructor(
+    private readonly gate: StaffGate,
+    private readonly lag: LagHistory,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {
+    this.operations = new ProjectionOperations(pool);
+  }
+
+  @Get()
+  async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query('done') done: unknown) {
+    const staff = await this.gate.admit(request, reply, 'operate');
+    if (!staff) return reply;
+    const [reports, visibility, actions] = await Promise.all([this.lag.status.report(), this.lag.status.visibility(), this.recentActions()]);
+    this.lag.record(reports);
+    const notice = typeof done === 'string' && /^[a-z-]{1,40}:[a-z_]{1,40}$/.test(done) ? this.noticeFor(done) : undefined;
+    const body = operationsPage(reports, visibility, (name) => this.lag.of(name), actions, staff.csrf, notice);
+    return sendPage(reply, layout('Operations: projections', staff, body, { script: true, current: 'operations' }));
+  }
+
+  @Post(':name/:action')
+  async act(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('name') name: string, @Param('action') action: string) {
+    const staff = await this.gate.admit(request, reply, 'operate');
+    if (!staff) return reply;
+    if (!(ACTIONS as readonly string[]).includes(action)) return this.notFound(reply, staff);
+    try {
+      if (action === 'rebuild') await this.operations.rebuild(name);
+      else if (action === 'pause') await this.operations.pause(name);
+      else if (action === 'resume') await this.operations.resume(name);
+      else await this.operations.retryDeadLetters(name, `console:${staff.userId}`);
+    } catch (error) {
+      if (error instanceof ProjectionNotFoundError) return this.notFound(reply, staff);
+      throw error;
+    }
+    await this.pool.query('INSERT INTO console_operator_actions (actor_id, action, projection) VALUES ($1, $2, $3)', [staff.userId, action, name]);
+    return redirect(reply, `/console/operations?done=${action}:${name}`);
+  }
+
+  private noticeFor(done: string): string | undefined {
+    const [action, name] = done.split(':') as [string, string];
+    return (ACTIONS as readonly string[]).includes(action) ? `${DONE[action as Action]}: ${name}.` : undefined;
+  }
+
+  private notFound(reply: FastifyReply, staff: Parameters<typeof layout>[1]) {
+    return sendPage(reply, layout('Not found', staff, html`<p role="alert">No such projection or operation.</p><p><a href="/console/operations">Back to operations</a></p>`, { current: 'operations' }), 404);
+  }
+
+  private async recentActions(): Promise<OperatorAction[]> {
+    const { rows } = await this.pool.query<{ at: Date; actor_id: string; action: string; projection: string }>(
+      'SELECT at, actor_id, action, projection FROM console_operator_actions ORDER BY at DESC, id DESC LIMIT 20',
+    );
+    return rows.map((row) => ({ at: row.at.toISOString(), actorId: row.actor_id, action: row.action, projection: row.projection }));
+  }
+}
