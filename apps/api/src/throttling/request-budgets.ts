@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '../../../../libs/config/src';
-import { type CallingService, ServiceKeys } from '../auth/service-keys';
+import { callingServiceOf } from '../auth/bearer-key';
+import type { ServiceKeys } from '../auth/service-keys';
 import { problemDocument } from '../http/problem';
 import { BudgetLedger } from './budget-ledger';
 
@@ -16,22 +17,14 @@ const POLICY = 'per-key';
  * tolerance: never over the budget; a share and a half of it per other busy process may go unused). Every budgeted
  * response carries the IETF `RateLimit-Policy` and `RateLimit` headers; past the budget, 429 `rate_limited` with
  * `Retry-After`; when Redis cannot be asked, 503. Requests without a valid key are not counted here: the guard
- * refuses them, at the cost of one hash.
+ * refuses them (the key is hashed once for both: callingServiceOf).
  */
 export function registerRequestBudgets(fastify: FastifyInstance, redis: RedisClient, keys: ServiceKeys): void {
-  const known = new WeakMap<FastifyRequest, CallingService | undefined>();
-  const serviceOf = (request: FastifyRequest): CallingService | undefined => {
-    if (!known.has(request)) {
-      const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(request.headers.authorization ?? '');
-      known.set(request, match ? keys.authenticate(match[1]!) : undefined);
-    }
-    return known.get(request);
-  };
   // The Redis key is the service's name, never the key itself.
   const ledger = new BudgetLedger(redis, { windowMs: WINDOW_MS, prefix: 'budget:' });
   fastify.addHook('onRequest', async (request, reply) => {
     if (EXEMPT.test(request.url)) return;
-    const service = serviceOf(request);
+    const service = callingServiceOf(request, keys);
     if (!service) return;
     let budget;
     try {
