@@ -54,9 +54,9 @@ describe('sessions through a Redis outage (private redis-server)', () => {
     }
     const recovered = performance.now();
     // The recovery figure (README, Outages): polled every 20 ms, so good to a round of checks and 20 ms.
-    console.log(
-      `sessions after Redis came back empty: first 200 after ${firstValid === undefined ? 'never' : `${Math.round(firstValid - back)} ms`}, ` +
-        `no 503 left after ${Math.round(recovered - back)} ms (${scenario.live.size} live and ${scenario.ended.length} ended sessions, rebuilt from the events)`,
+    process.stdout.write(
+      `fault redis-sessions-outage: first 200 ${firstValid === undefined ? 'never' : `${Math.round(firstValid - back)} ms`} after Redis came back empty, ` +
+        `no 503 left after ${Math.round(recovered - back)} ms (${scenario.live.size} live and ${scenario.ended.length} ended sessions, rebuilt from the events)\n`,
     );
 
     // While it rebuilt: 503 or the right answer, never a wrong one.
