@@ -139,6 +139,7 @@ async function measureAgainstFloor(
   const latency = (runs: Run[]) => `p50 ${median(runs.map((r) => r.p50))} ms, p99 ${median(runs.map((r) => r.p99))} ms, failures ${failures(runs)}`;
   const serviceRate = median(service.map((r) => r.requests));
   console.log(`${name}: service ${service.map((r) => r.cpu ?? '').join(' | ')}`);
+  console.log(`${name}: floor ${floor.map((r) => r.cpu ?? '').join(' | ')}`);
   return [
     {
       name: `${name} (${latency(service)}; floor ${latency(floor)})`,

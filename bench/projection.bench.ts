@@ -1,7 +1,8 @@
 /**
  * Projection catch-up benchmark (`npm run bench:projections`): events per second from position 0 into the
  * PostgreSQL read model, the Redis sessions projection and the PostgreSQL search projection, against PostgreSQL COPY
- * of the same number of rows (the limit for bulk writes). BENCH_EVENTS sets the size (default 100,000).
+ * of the same number of rows (the limit for bulk writes). BENCH_EVENTS sets the size (default 100,000);
+ * BENCH_ONLY=read-model leaves out search and sessions.
  * The events are what production stores: emails, password hashes and IPs sealed with a data key per person, opened
  * by the projectors' own decoder (one key query per batch, one AES-GCM open per field), as a real rebuild does.
  */
@@ -27,6 +28,9 @@ import { testRedisUrl } from '../test/support/redis';
 import { type Figure, printTable, writeResults } from './lib/bench-kit';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+/** `BENCH_ONLY=read-model`: the read model's catch-up and rebuild beside COPY, without search and sessions (1,000,000 events). */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY && ONLY !== 'read-model') throw new Error(`BENCH_ONLY=${ONLY}: only read-model is known`);
 const PASSWORD_HASH = `$argon2id$v=19$m=19456,t=2,p=1$${randomBytes(16).toString('base64url')}$${randomBytes(32).toString('base64url')}`;
 
 /**
@@ -179,6 +183,11 @@ async function main(): Promise<void> {
     const rebuild = await measureRebuild(store, productionDecoder(database.pool, master), database.pool, total);
     figures.push({ name: 'read model blue/green rebuild, request to swap', unit: 'events/s', runs: [rebuild.rate], median: rebuild.rate, peer: { name: 'COPY rows', median: copyRate, ratio: rebuild.rate / copyRate } });
     console.log(`read model rebuild of ${total.toLocaleString('en-US')} events: ${(rebuild.ms / 1000).toFixed(1)} s from request to swap`);
+    if (ONLY) {
+      printTable('Projections', figures);
+      console.log(`results: ${writeResults('projections', figures)}`);
+      return;
+    }
     const search = await measure(store, productionDecoder(database.pool, master), new PostgresProjectionSink(database.pool, new PostgresSearchProjector(1)), total);
     figures.push({ name: 'search (PostgreSQL) catch-up from 0', unit: 'events/s', runs: [search], median: search });
     const sessions = await measure(store, productionDecoder(database.pool, master), new RedisSessionsSink(redis, { version: 1, idleSeconds: 1800 }), total);

@@ -44,7 +44,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   registerCorrelationIds(app.getHttpAdapter().getInstance());
-  await registerRequestBudgets(app.getHttpAdapter().getInstance(), app.get(REDIS), app.get(ServiceKeys));
+  registerRequestBudgets(app.getHttpAdapter().getInstance(), app.get(REDIS), app.get(ServiceKeys));
   registerRequestLogging(app.getHttpAdapter().getInstance(), logger, app.get(Metrics));
   if (masterKeyIsDevelopment(config)) logger.warn('MASTER_KEY is not set: using the development key; never do this in production');
   requireJsonBodies(app.getHttpAdapter().getInstance());

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { ProblemError } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './requires-scope.decorator';
+import { callingServiceOf } from './bearer-key';
 import { type CallingService, type Scope, ServiceKeys } from './service-keys';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,9 +26,7 @@ export class ServiceKeyGuard implements CanActivate {
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
     const request = context.switchToHttp().getRequest<ContextualRequest>();
 
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const service = match ? this.keys.authenticate(match[1]!) : undefined;
+    const service = callingServiceOf(request, this.keys);
     if (!service) throw new ProblemError('unauthorized', 'A valid service key is required (Authorization: Bearer <key>).');
     if (!scope || !service.scopes.has(scope)) {
       throw new ProblemError('forbidden', `This key lacks the scope this route needs${scope ? ` (${scope})` : ''}.`);

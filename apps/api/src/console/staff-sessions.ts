@@ -1,7 +1,7 @@
 import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src';
-import { DomainError, organizationDecider, type Role } from '../../../../libs/domain/src';
+import { DomainError, memberOf, organizationDecider, type Role } from '../../../../libs/domain/src';
 import { parsePosition } from '../../../../libs/event-store/src';
 import { deriveKey, type MasterKey, sessionTokenHash } from '../../../../libs/privacy/src';
 import { organizationStream } from '../../../../libs/streams/src';
@@ -117,7 +117,7 @@ export class StaffSessions {
     const organizationId = this.config.consoleOrganizationId;
     if (!organizationId) return undefined;
     const { state } = await this.aggregates.load(organizationStream(organizationId), organizationDecider);
-    return state.status === 'active' ? state.members[userId]?.role : undefined;
+    return state.status === 'active' ? memberOf(state, userId)?.role : undefined;
   }
 
   private staff(userId: string, sessionId: string, role: Role): Staff {

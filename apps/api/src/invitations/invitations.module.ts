@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { ProjectionsModule } from '../projections/projections.module';
-import { ConsistentWithInterceptor } from '../queries/consistent-with';
+import { ConsistentWithGuard } from '../queries/consistent-with';
 import { UsersModule } from '../users/users.module';
 import { AcceptInvitationHttpController } from './accept-invitation/accept-invitation.http';
 import { CreateInvitationHttpController } from './create-invitation/create-invitation.http';
@@ -14,6 +14,6 @@ import { RevokeInvitationHttpController } from './revoke-invitation/revoke-invit
   imports: [UsersModule, OrganizationsModule, ProjectionsModule],
   // /openapi.json lists routes in the order Nest registers them: keep this order.
   controllers: [CreateInvitationHttpController, ListInvitationsHttpController, ResendInvitationHttpController, RevokeInvitationHttpController, AcceptInvitationHttpController],
-  providers: [ConsistentWithInterceptor],
+  providers: [ConsistentWithGuard],
 })
 export class InvitationsModule {}
