@@ -13,7 +13,9 @@ export type DomainErrorCode =
   | 'already_member'
   | 'owner_must_transfer'
   | 'raw_card_data_rejected'
-  | 'password_too_common';
+  | 'password_too_common'
+  | 'webhook_not_found'
+  | 'webhook_target_refused';
 
 export interface FieldError {
   field: string;
