@@ -13,7 +13,7 @@ const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
  * second, so that load tests and benchmarks on a laptop measure the service rather than its budget (budgets are
  * tested with keys of their own). Stored, like every key, as its SHA-256.
  */
-export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage:100000/s';
+export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage+webhooks:100000/s';
 
 const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -43,6 +43,8 @@ const environmentSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   /** Run the projectors in the API process (the default for `npm start`); production runs them apart. */
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
+  /** Webhook URLs may be plain http and reach private or loopback addresses (tests, single-host setups). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
 });
 
 export interface AppConfig {
@@ -65,6 +67,7 @@ export interface AppConfig {
   sessionIdleSeconds: number;
   bodyLimitBytes: number;
   runProjectors: boolean;
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     runProjectors: e.RUN_PROJECTORS === 'true',
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }

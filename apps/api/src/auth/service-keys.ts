@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** What a calling service may do. A key carries one or more. */
 /** `users:manage`: may act for any user (support and compliance tools), where others act only for their X-Actor-Id. */
-export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops', 'users:manage'] as const;
+/** `webhooks`: may manage webhook endpoints, read their deliveries and ask for replays. */
+export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops', 'users:manage', 'webhooks'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Requests a key may make per second when its entry names no budget of its own. */
