@@ -13,6 +13,14 @@ module.exports = {
       to: { pathNot: '^libs/domain/' },
     },
     {
+      name: 'integration-events-are-pure',
+      comment:
+        "libs/integration-events is the published contract and its mapping: pure, it reads only the domain's types and the codec's event union (and zod), never the store, a driver or Nest.",
+      severity: 'error',
+      from: { path: '^libs/integration-events/', pathNot: '\\.spec\\.ts$' },
+      to: { pathNot: '^(libs/integration-events/|libs/domain/|libs/event-codec/src/(index|event-shapes)\\.ts$|node_modules/zod/)' },
+    },
+    {
       name: 'libs-do-not-depend-on-apps',
       comment: 'Libraries serve applications, never the other way round.',
       severity: 'error',

@@ -1,0 +1,3 @@
+export * from './integration-event';
+export * from './invitation-events';
+export * from './to-integration-events';

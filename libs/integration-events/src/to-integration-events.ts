@@ -1,0 +1,106 @@
+import type { DomainEvent } from '../../event-codec/src';
+import { INTEGRATION_EVENT_VERSIONS, type IntegrationEvent, type IntegrationEventType } from './integration-event';
+import type { InvitationEvent } from './invitation-events';
+
+/** What the mapping reads: a decoded domain event (or, until the domain declares them, an invitation event). */
+export type MappableEvent = DomainEvent | InvitationEvent;
+type MappableType = MappableEvent['type'];
+type DataOf<T extends MappableType> = Extract<MappableEvent, { type: T }>['data'];
+
+/** What the store recorded about the event: its id (the integration event's id derives from it) and its time. */
+export interface StoredFacts {
+  id: string;
+  occurredAt: string;
+}
+
+interface Publication<T extends MappableType> {
+  type: IntegrationEventType;
+  data(data: DataOf<T>): Record<string, unknown>;
+}
+
+/**
+ * The one place domain events become integration events. Every domain type has an entry, `null` for those other
+ * services are not told about (sessions, passwords, avatars, payment methods, email reservations), so a new domain
+ * event is a compile error here until someone decides. Each `data` picks ids and enumerated values by name, never
+ * spreading the domain's data: a personal field added to a domain event cannot leak into a payload by accident.
+ * Organization names are left out too: the contract is ids only, a consumer reads the current name by id, and a
+ * name can be a person's (a sole trader's) that a delivered webhook could never take back.
+ */
+const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
+  UserRegistered: { type: 'user.registered', data: (d) => ({ userId: d.userId }) },
+  UserEmailChanged: { type: 'user.email_changed', data: (d) => ({ userId: d.userId }) },
+  UserEmailVerified: { type: 'user.email_verified', data: (d) => ({ userId: d.userId }) },
+  UserErased: { type: 'user.erased', data: (d) => ({ userId: d.userId }) },
+  UserPasswordChanged: null,
+  UserLoggedIn: null,
+  SessionRevoked: null,
+  AllSessionsRevoked: null,
+  UserAvatarChanged: null,
+  EmailVerificationIssued: null,
+  PasswordResetRequested: null,
+  OrganizationCreated: { type: 'organization.created', data: (d) => ({ organizationId: d.organizationId, ownerId: d.ownerId, plan: d.plan }) },
+  OrganizationRenamed: { type: 'organization.renamed', data: (d) => ({ organizationId: d.organizationId }) },
+  PlanChanged: { type: 'organization.plan_changed', data: (d) => ({ organizationId: d.organizationId, plan: d.plan }) },
+  OwnershipTransferred: {
+    type: 'organization.ownership_transferred',
+    data: (d) => ({ organizationId: d.organizationId, fromUserId: d.fromUserId, toUserId: d.toUserId }),
+  },
+  PaymentMethodSet: null,
+  OrganizationLogoChanged: null,
+  MemberJoined: { type: 'membership.created', data: (d) => ({ organizationId: d.organizationId, userId: d.userId, role: d.role, ...invitationOf(d) }) },
+  MemberRoleChanged: {
+    type: 'membership.role_changed',
+    data: (d) => ({ organizationId: d.organizationId, userId: d.userId, role: d.role, previousRole: d.previousRole }),
+  },
+  MemberRemoved: {
+    type: 'membership.removed',
+    data: (d) => ({ organizationId: d.organizationId, userId: d.userId, reason: d.reason, ...(d.byUserId ? { byUserId: d.byUserId } : {}) }),
+  },
+  MemberLeft: { type: 'membership.removed', data: (d) => ({ organizationId: d.organizationId, userId: d.userId, reason: 'left' }) },
+  EmailReserved: null,
+  EmailReleased: null,
+  // Webhook endpoints are the callers' own configuration; only a disabling is news (its URL and secret never are).
+  WebhookEndpointCreated: null,
+  WebhookEndpointUpdated: null,
+  WebhookSecretRotated: null,
+  WebhookEndpointDeleted: null,
+  WebhookEndpointDisabled: { type: 'webhook.disabled', data: (d) => ({ webhookId: d.webhookId, reason: d.reason, eventId: d.eventId }) },
+  InvitationCreated: {
+    type: 'invitation.created',
+    data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, role: d.role, invitedBy: d.invitedBy, expiresAt: d.expiresAt }),
+  },
+  InvitationAccepted: { type: 'invitation.accepted', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, userId: d.userId }) },
+  InvitationRevoked: { type: 'invitation.revoked', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, byUserId: d.byUserId }) },
+  InvitationExpired: { type: 'invitation.expired', data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId }) },
+};
+
+/**
+ * A member who joined by accepting an invitation: the invitations work adds `invitationId` to MemberJoined. Read
+ * here only if it is a non-empty string, so the mapping compiles and works both before and after that merge.
+ */
+function invitationOf(data: DataOf<'MemberJoined'>): { invitationId?: string } {
+  const invitationId = (data as { invitationId?: unknown }).invitationId;
+  return typeof invitationId === 'string' && invitationId.length > 0 ? { invitationId } : {};
+}
+
+/**
+ * The integration events one stored domain event publishes: none or one today (the array leaves room for an event
+ * that tells two things). Pure: the same stored event always maps to the same events, ids included.
+ */
+export function toIntegrationEvents(event: MappableEvent, stored: StoredFacts): IntegrationEvent[] {
+  const publication = PUBLICATIONS[event.type] as Publication<MappableType> | null | undefined;
+  if (!publication) return [];
+  return [{ id: integrationEventId(stored.id, 0), type: publication.type, version: INTEGRATION_EVENT_VERSIONS[publication.type], occurredAt: stored.occurredAt, data: publication.data(event.data) }];
+}
+
+/** `evt_<stored event id>`, then `_<n>` for any further event of the same stored one: stable as the store's id. */
+export function integrationEventId(storedEventId: string, index: number): string {
+  return index === 0 ? `evt_${storedEventId}` : `evt_${storedEventId}_${index}`;
+}
+
+/** The domain (and invitation) event types that publish any of `types`: what a reader of the store filters on. */
+export function sourceTypesOf(types: readonly IntegrationEventType[]): string[] {
+  return Object.entries(PUBLICATIONS)
+    .filter(([, publication]) => publication !== null && types.includes(publication.type))
+    .map(([type]) => type);
+}
