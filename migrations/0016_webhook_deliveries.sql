@@ -9,6 +9,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   endpoint_id       uuid        NOT NULL,
   event_id          text        NOT NULL,
   event_type        text        NOT NULL,
+  -- When the event happened (its occurredAt): a replay from a time starts at the first event since then.
+  event_occurred_at timestamptz NOT NULL,
   position_commit   bigint      NOT NULL,
   position_prepare  bigint      NOT NULL,
   attempt           integer     NOT NULL,
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_event ON webhook_deliveries (endpoint_id, event_id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_time ON webhook_deliveries (endpoint_id, event_occurred_at);
 
 -- The endpoint's event now failing, and since when: the retry window survives a restart of the delivery process.
 CREATE TABLE IF NOT EXISTS webhook_failures (

@@ -14,6 +14,8 @@ import type { EventDecoder, ProjectionRunnerOptions } from './runtime/projection
 import { type ProjectionDefinition, ProjectionSupervisor, type SupervisorOptions } from './runtime/projection-supervisor';
 import { createSearchBackend, type SearchBackend } from './search/search-backend';
 import { RedisSessionsSink } from './sessions/redis-sessions.sink';
+import { WebhookDeliveries, type WebhookDeliveriesConfig } from './webhooks/webhook-deliveries';
+import { WebhookEndpointsProjector } from './webhooks/webhook-endpoints.projector';
 
 export interface ProjectionsHostConfig {
   pool: Pool;
@@ -30,6 +32,8 @@ export interface ProjectionsHostConfig {
   runner?: Omit<ProjectionRunnerOptions, 'onBatch' | 'onError'>;
   onError?(projection: string, error: unknown): void;
   onEvent?: SupervisorOptions['onEvent'];
+  /** Webhook deliveries: whether private targets are allowed, and (tests) the clock and retry policy. */
+  webhooks?: WebhookDeliveriesConfig;
 }
 
 /**
@@ -42,6 +46,8 @@ export class ProjectionsHost {
   readonly supervisors: ProjectionSupervisor[];
   readonly search: SearchBackend;
   readonly registry: ProjectionRegistry;
+  /** One delivery projector per enabled webhook endpoint, beside the projections above (not in readiness). */
+  readonly webhooks: WebhookDeliveries;
   private readonly lease: LeaseConnection;
 
   constructor(config: ProjectionsHostConfig) {
@@ -79,6 +85,7 @@ export class ProjectionsHost {
       },
       { name: 'search', externalCheckpoint: this.search.kind === 'opensearch', sinkFor: (version) => this.search.sinkFor(version) },
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
+      { name: 'webhooks', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new WebhookEndpointsProjector(version)) },
     ];
     const options: SupervisorOptions = {
       holder: config.holder ?? `${hostname()}:${process.pid}`,
@@ -88,14 +95,17 @@ export class ProjectionsHost {
       ...(config.onEvent ? { onEvent: config.onEvent } : {}),
     };
     this.supervisors = definitions.map((definition) => new ProjectionSupervisor(definition, config.eventStore, config.decoder, this.registry, this.lease, options));
+    this.webhooks = new WebhookDeliveries(pool, config.eventStore, config.decoder, config.codec, this.registry, this.lease, options, config.webhooks ?? { allowPrivate: false });
   }
 
   /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
   async start(): Promise<void> {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
+    await this.webhooks.start();
   }
 
   async stop(): Promise<void> {
+    await this.webhooks.stop();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
     await this.lease.close();
     await this.search.close();

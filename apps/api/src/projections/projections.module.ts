@@ -38,6 +38,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       decoder: new ProjectedEventDecoder(this.codec),
       codec: this.codec,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
+      webhooks: { allowPrivate: this.config.webhookAllowPrivate, onDisabled: (endpoint) => this.logger.warn(`webhook endpoint ${endpoint} disabled after its retry window`) },
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
       onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),
