@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ProjectionOperations } from '../../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
+import { readWebhookHealth } from '../../../../projections/src/webhooks/webhook-status';
 import { RequiresScope } from '../auth/requires-scope.decorator';
 import { Ctx, type RequestContext } from '../http/request-context';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
@@ -21,7 +22,7 @@ export class OpsHttpController {
   private readonly operations: ProjectionOperations;
 
   constructor(
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) eventStore: EventStore,
     private readonly metrics: Metrics,
   ) {
@@ -32,8 +33,8 @@ export class OpsHttpController {
   @Get('v1/ops/projections')
   @Documented({ summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress' })
   async projections() {
-    const [items, eventVisibility] = await Promise.all([this.status.report(), this.status.visibility()]);
-    return { items, ...(eventVisibility ? { eventVisibility } : {}) };
+    const [items, eventVisibility, webhooks] = await Promise.all([this.status.report(), this.status.visibility(), readWebhookHealth(this.pool)]);
+    return { items, ...(eventVisibility ? { eventVisibility } : {}), webhooks };
   }
 
   @Post('v1/ops/projections/:name/rebuild')
@@ -83,6 +84,9 @@ export class OpsHttpController {
       this.metrics.projectionDeadLetters.set({ projection: projection.name }, projection.deadLetters);
       this.metrics.projectionEventsProcessed.set({ projection: projection.name }, projection.eventsProcessed);
     }
+    const webhooks = await readWebhookHealth(this.pool);
+    this.metrics.webhookFailingEndpoints.set(webhooks.failing.length);
+    this.metrics.webhookDisabledEndpoints.set(webhooks.disabled.length);
     const visibility = await this.status.visibility();
     if (visibility) {
       this.metrics.invisibleEvents.set(visibility.invisibleEvents);

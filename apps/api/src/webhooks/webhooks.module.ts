@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ProjectionsModule } from '../projections/projections.module';
 import { CreateWebhookHttpController } from './commands/create-webhook.http';
 import { DeleteWebhookHttpController } from './commands/delete-webhook.http';
 import { ReplayWebhookHttpController } from './commands/replay-webhook.http';
@@ -9,6 +10,7 @@ import { WebhookQueriesHttpController } from './webhook-queries.http';
 import { WebhookTargets } from './webhook-targets';
 
 @Module({
+  imports: [ProjectionsModule],
   // /openapi.json lists routes in the order Nest registers them: keep this order.
   controllers: [
     CreateWebhookHttpController,
