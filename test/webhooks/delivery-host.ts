@@ -34,7 +34,12 @@ export async function startProjections(app: TestApp, webhooks: WebhookDeliveries
 export async function publishedEvents(app: TestApp): Promise<IntegrationEvent[]> {
   const codec = app.app.get(EventCodec);
   const events: RecordedEvent[] = await app.allEvents();
-  const decoded = await codec.decodeEach(events, { keepSecrets: true });
+  let decoded = await codec.decodeEach(events, { keepSecrets: true });
+  // Data keys that could not be read just now (a busy shared PostgreSQL) make an event undecodable: read again.
+  for (let attempt = 0; attempt < 50 && decoded.some((outcome) => outcome.kind === 'undecodable'); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    decoded = await codec.decodeEach(events, { keepSecrets: true });
+  }
   return decoded.flatMap((outcome) =>
     outcome.kind === 'domain' ? toIntegrationEvents(outcome.event, { id: outcome.recorded.id, occurredAt: outcome.recorded.metadata.occurredAt }) : [],
   );

@@ -33,6 +33,8 @@ const UNDEFINED_TABLE = '42P01';
  */
 export class WebhookDeliveries {
   private readonly running = new Map<string, ProjectionSupervisor>();
+  /** The sink each running supervisor made last, to see whether a replay moved its checkpoint. */
+  private readonly sinks = new Map<string, WebhookDeliverySink>();
   private readonly stream: WebhookEndpointStream;
   private readonly settings: WebhookDeliverySettings;
   private timer: NodeJS.Timeout | undefined;
@@ -107,18 +109,34 @@ export class WebhookDeliveries {
     for (const [id, supervisor] of this.running) {
       if (enabled.has(id)) continue;
       this.running.delete(id);
+      this.sinks.delete(id);
       await supervisor.stop();
       const stillThere = endpoints.some((endpoint) => endpoint.id === id);
       // Disabled: paused, so operators see it; deleted: its checkpoint goes with it.
       if (stillThere) await this.registry.setPaused(webhookProjectionName(id), true).catch(() => undefined);
       else await this.pool.query(`DELETE FROM projection_checkpoints WHERE projection = $1`, [webhookProjectionName(id)]);
     }
+    for (const [id, supervisor] of this.running) {
+      // A replay moved the checkpoint back; a projector waiting for new events would not notice: restart it there.
+      if (!(await this.sinks.get(id)?.checkpointMoved())) continue;
+      this.running.delete(id);
+      this.sinks.delete(id);
+      await supervisor.stop();
+    }
     for (const id of enabled) {
       if (this.running.has(id)) continue;
       const name = webhookProjectionName(id);
       await this.pool.query(`UPDATE projection_checkpoints SET paused = false WHERE projection = $1 AND paused`, [name]);
       const supervisor = new ProjectionSupervisor(
-        { name, externalCheckpoint: false, sinkFor: () => new WebhookDeliverySink(this.pool, id, this.stream, this.settings) },
+        {
+          name,
+          externalCheckpoint: false,
+          sinkFor: () => {
+            const sink = new WebhookDeliverySink(this.pool, id, this.stream, this.settings);
+            this.sinks.set(id, sink);
+            return sink;
+          },
+        },
         this.eventStore,
         this.decoder,
         this.registry,

@@ -237,6 +237,12 @@ export class WebhookDeliverySink implements ProjectionSink {
     return row?.position_commit != null ? { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare!) } : undefined;
   }
 
+  /** Whether someone else moved the checkpoint (a replay) since this sink last stored it: an idle one must restart. */
+  async checkpointMoved(): Promise<boolean> {
+    if (this.lastStored === undefined) return false; // not started yet: it reads the checkpoint when it starts
+    return !samePosition(await this.storedCheckpoint(), this.lastStored);
+  }
+
   private async requireCheckpointUnmoved(): Promise<void> {
     const stored = await this.storedCheckpoint();
     if (!samePosition(stored, this.lastStored)) throw new CheckpointMovedError(this.name);
