@@ -126,5 +126,5 @@ describe('webhook endpoints without private targets (the default)', () => {
     expect((await app.request('GET', '/v1/webhooks/00000000-0000-4000-8000-000000000000')).body.code).toBe('webhook_not_found');
     expect((await app.request('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
     expect((await app.request('POST', `/v1/webhooks/${id}/rotate-secret`)).body.code).toBe('webhook_not_found');
-  });
+  }, 30_000);
 });
