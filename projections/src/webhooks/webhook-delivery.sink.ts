@@ -44,6 +44,7 @@ export const webhookProjectionName = (endpointId: string) => `webhook:${endpoint
 
 const VERSION = 1;
 const EXCERPT_COLUMN_CHARS = 256;
+const ENDPOINT_FRESH_MS = 1_000;
 
 /**
  * One endpoint's deliveries, as a projection sink: the projection runtime reads $all from this endpoint's own
@@ -59,7 +60,13 @@ export class WebhookDeliverySink implements ProjectionSink {
   // No filter: the checkpoint follows all of $all, so the endpoint's lag is its distance from the head.
   readonly filter = undefined;
   private lastStored: Position | undefined;
+  /** A transaction moving the checkpoint is under way: the stored one may differ from `lastStored` until it commits. */
+  private storing = false;
   private abort = new AbortController();
+  /** The endpoint as last read from its stream, for a second at most (a new URL or a disabling shows within it). */
+  private endpoint: { state: KnownEndpoint; readAt: number } | undefined;
+  /** What this sink knows of the endpoint's current failure: read once, then kept as it writes it. */
+  private failing: { eventId: string; since: number; attempts: number } | null | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -80,6 +87,7 @@ export class WebhookDeliverySink implements ProjectionSink {
 
   /** Where deliveries resume; the first time, the endpoint's creation (events before it are not its business). */
   async readCheckpoint(): Promise<Position | undefined> {
+    this.failing = undefined; // a replay may have cleared it: read again
     const stored = await this.storedCheckpoint();
     if (stored) return (this.lastStored = stored);
     const { rows } = await this.pool.query<{ created_position: string }>(`SELECT created_position FROM webhook_endpoints WHERE id = $1`, [this.endpointId]);
@@ -100,7 +108,7 @@ export class WebhookDeliverySink implements ProjectionSink {
         await this.deliver(integration, event.position);
       }
     }
-    await inTransaction(this.pool, (client) => this.moveCheckpoint(client, checkpoint, events.length));
+    await this.storingCheckpoint(checkpoint, (client) => this.moveCheckpoint(client, checkpoint, events.length));
     return { deadLettered: 0 };
   }
 
@@ -116,17 +124,19 @@ export class WebhookDeliverySink implements ProjectionSink {
       const endpoint = await this.enabledEndpoint();
       if (!endpoint.types.includes(event.type)) return;
       const failure = await this.failure(event.id);
+      const hadFailure = this.failing !== null;
       const attempt = (failure?.attempts ?? 0) + 1;
       const outcome = await this.attempt(endpoint, event);
       const now = this.settings.clock.now();
       const succeeded = outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300;
       this.settings.onAttempt?.(this.endpointId, succeeded ? 'succeeded' : 'failed', outcome.durationMs);
       if (succeeded) {
-        await inTransaction(this.pool, async (client) => {
+        await this.storingCheckpoint(position, async (client) => {
           await this.record(client, event, position, attempt, now, outcome, undefined);
-          await client.query(`DELETE FROM webhook_failures WHERE endpoint_id = $1`, [this.endpointId]);
+          if (hadFailure) await client.query(`DELETE FROM webhook_failures WHERE endpoint_id = $1`, [this.endpointId]);
           await this.moveCheckpoint(client, position, 0);
         });
+        this.failing = null;
         return;
       }
       const since = failure?.since ?? now;
@@ -139,6 +149,7 @@ export class WebhookDeliverySink implements ProjectionSink {
           [this.endpointId, event.id, new Date(since), attempt],
         );
       });
+      this.failing = { eventId: event.id, since, attempts: attempt };
       if (next === undefined) {
         await this.disable(event, position, since, now);
         throw new EndpointInactiveError();
@@ -181,23 +192,31 @@ export class WebhookDeliverySink implements ProjectionSink {
       // A fresh window when the endpoint is enabled again.
       await client.query(`DELETE FROM webhook_failures WHERE endpoint_id = $1`, [this.endpointId]);
     });
+    this.failing = null;
+    this.endpoint = undefined;
     this.settings.onDisabled?.(this.endpointId);
   }
 
   private async enabledEndpoint(): Promise<KnownEndpoint> {
     if (this.abort.signal.aborted) throw new DeliveryInterruptedError();
-    await this.requireCheckpointUnmoved();
-    const { state } = await this.stream.load(this.endpointId);
-    if (state.status !== 'enabled') throw new EndpointInactiveError();
-    return state;
+    const now = this.settings.clock.now();
+    if (!this.endpoint || now - this.endpoint.readAt > ENDPOINT_FRESH_MS || now < this.endpoint.readAt) {
+      const { state } = await this.stream.load(this.endpointId);
+      if (state.status !== 'enabled') throw new EndpointInactiveError();
+      this.endpoint = { state, readAt: now };
+    }
+    return this.endpoint.state;
   }
 
   private async failure(eventId: string): Promise<{ since: number; attempts: number } | undefined> {
+    if (this.failing === null) return undefined;
+    if (this.failing) return this.failing.eventId === eventId ? this.failing : undefined;
     const { rows } = await this.pool.query<{ event_id: string; failing_since: Date; attempts: number }>(
       `SELECT event_id, failing_since, attempts FROM webhook_failures WHERE endpoint_id = $1`,
       [this.endpointId],
     );
     const row = rows[0];
+    this.failing = row ? { eventId: row.event_id, since: row.failing_since.getTime(), attempts: row.attempts } : null;
     // A failure of another event is stale (a replay moved the checkpoint): this event's window starts now.
     return row && row.event_id === eventId ? { since: row.failing_since.getTime(), attempts: row.attempts } : undefined;
   }
@@ -239,8 +258,21 @@ export class WebhookDeliverySink implements ProjectionSink {
 
   /** Whether someone else moved the checkpoint (a replay) since this sink last stored it: an idle one must restart. */
   async checkpointMoved(): Promise<boolean> {
-    if (this.lastStored === undefined) return false; // not started yet: it reads the checkpoint when it starts
-    return !samePosition(await this.storedCheckpoint(), this.lastStored);
+    if (this.lastStored === undefined || this.storing) return false; // not started yet, or mid-store
+    const expected = this.lastStored;
+    const stored = await this.storedCheckpoint();
+    return !this.storing && this.lastStored === expected && !samePosition(stored, expected);
+  }
+
+  /** Moves the checkpoint in one transaction with `work`; `lastStored` changes only once it committed. */
+  private async storingCheckpoint(to: Position, work: (client: PoolClient) => Promise<void>): Promise<void> {
+    this.storing = true;
+    try {
+      await inTransaction(this.pool, work);
+      this.lastStored = to;
+    } finally {
+      this.storing = false;
+    }
   }
 
   private async requireCheckpointUnmoved(): Promise<void> {
@@ -257,7 +289,6 @@ export class WebhookDeliverySink implements ProjectionSink {
       [this.name, VERSION, to.commit.toString(), to.prepare.toString(), events, this.lastStored?.commit.toString() ?? null, this.lastStored?.prepare.toString() ?? null],
     );
     if (moved.rowCount !== 1) throw new CheckpointMovedError(this.name);
-    this.lastStored = to;
   }
 }
 
