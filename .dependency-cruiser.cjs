@@ -48,6 +48,21 @@ module.exports = {
       to: { path: '^test/|\\.spec\\.ts$|/testing/' },
     },
     {
+      name: 'tests-use-library-entry-points',
+      comment:
+        'Tests and benchmarks use a library as its applications do, through libs/<name>/src/index.ts (or its testing/ helpers): a deep import would let a test pass on an internal that the library no longer offers.',
+      severity: 'error',
+      from: { path: '^(test|bench)/' },
+      to: { path: '^libs/[^/]+/src/', pathNot: '^libs/[^/]+/src/index\\.ts$|/testing/' },
+    },
+    {
+      name: 'http-suites-go-through-http',
+      comment: 'Tests and benchmarks reach routes over HTTP (the test app, the generated client), never by calling a controller, so each answer is the one a caller gets and is checked against /openapi.json.',
+      severity: 'error',
+      from: { path: '^(test|bench)/' },
+      to: { path: '^apps/api/src/.+\\.http\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -12,7 +12,7 @@ import {
   TombstoneReq,
   TombstoneResp,
 } from '@eventstore/db-client/generated/streams_pb';
-import type { AppendOutcome, Expected, InMemoryLog, ProposedEvent, StoredEvent } from './in-memory-log';
+import type { AppendOutcome, Expected, InMemoryLog, ProposedEvent } from './in-memory-log';
 import {
   eventResponse,
   expectedOf,
@@ -33,6 +33,7 @@ import {
   wrongExpectedVersionStatus,
 } from './messages';
 import { notHandledReason, type NodeConditions, type NodeStats } from './node-conditions';
+import { filterOf } from './event-filter';
 import { subscribeToAll } from './subscription';
 
 type CommitResult = AppendOutcome | { kind: 'timeout' };
@@ -266,20 +267,6 @@ function readAll(log: InMemoryLog, call: grpc.ServerWritableStream<ReadReq, Read
 
 function countOf(options: ReadReq.Options): number {
   return options.hasCount() ? Number(BigInt(options.getCount())) : Number.MAX_SAFE_INTEGER;
-}
-
-/** The server-side filter: on event type or stream name, by regex or by prefixes. */
-export function filterOf(options: ReadReq.Options): ((event: StoredEvent) => boolean) | undefined {
-  if (!options.hasFilter()) return undefined;
-  const filter = options.getFilter()!;
-  const byStream = filter.hasStreamIdentifier();
-  const expression = byStream ? filter.getStreamIdentifier()! : filter.getEventType()!;
-  const regex = expression.getRegex() ? new RegExp(expression.getRegex()) : undefined;
-  const prefixes = expression.getPrefixList();
-  return (event) => {
-    const subject = byStream ? event.streamName : event.type;
-    return (!regex || regex.test(subject)) && (prefixes.length === 0 || prefixes.some((prefix) => subject.startsWith(prefix)));
-  };
 }
 
 function allStreamPosition(position: bigint): AllStreamPosition {

@@ -10,7 +10,7 @@ import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_
 import type { InMemoryLog } from './in-memory-log';
 import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, serverException, timeoutException } from './messages';
 import { behaviourOf, type NodeConditions, type NodeStats } from './node-conditions';
-import { filterOf } from './streams-service';
+import { filterOf } from './event-filter';
 
 /** Enumerator.DefaultCatchUpBufferSize, DefaultLiveBufferSize and DefaultReadBatchSize alike. */
 const BUFFER_SIZE = 32;

@@ -6,6 +6,7 @@ import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
 import { startEsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, type TestDatabase } from './postgres';
+import { DocumentCheck } from './openapi-check';
 import { testRedisUrl } from './redis';
 
 /** The development key (README): every scope but `audit:pii`, and `users:manage`. */
@@ -94,6 +95,12 @@ export async function createTestApp(options: {
   });
   const app = await createApp(config, options.captureLogs ? { logDestination } : {});
   const fastify = app.getHttpAdapter().getInstance();
+  let documentCheck: DocumentCheck | undefined;
+  const checkAgainstDocument = async (method: string, url: string, response: TestResponse) => {
+    documentCheck ??= new DocumentCheck(JSON.parse((await fastify.inject({ method: 'GET', url: '/openapi.json' })).body));
+    const mismatch = documentCheck.mismatch(method, url, response);
+    if (mismatch) throw new Error(`The response does not match /openapi.json: ${mismatch}`);
+  };
   return {
     app,
     config,
@@ -133,7 +140,10 @@ export async function createTestApp(options: {
       } catch {
         /* not JSON */
       }
-      return { status: response.statusCode, headers: response.headers, body: parsed, text };
+      const result = { status: response.statusCode, headers: response.headers, body: parsed, text };
+      // Every response a suite sees is held to the document, so the document cannot drift from what the service does.
+      await checkAgainstDocument(method, url, result);
+      return result;
     },
     async close() {
       await app.close();

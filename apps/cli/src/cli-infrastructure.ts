@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { loadConfig, openEventStore, openRedis } from '../../../libs/config/src';
+import { loadConfig, openEventStore } from '../../../libs/config/src';
 import { ProjectionOperations } from '../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../projections/src/ops/projection-status';
 
@@ -7,7 +7,6 @@ import { ProjectionStatusReader } from '../../../projections/src/ops/projection-
 export function openCliInfrastructure() {
   const config = loadConfig();
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2, application_name: 'accounts-cli' });
-  const redis = openRedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const eventStore = openEventStore(config, pool);
   const status = new ProjectionStatusReader(pool, eventStore);
   return {
@@ -16,7 +15,6 @@ export function openCliInfrastructure() {
     async close() {
       await eventStore.close();
       await pool.end();
-      redis.disconnect();
     },
   };
 }

@@ -20,10 +20,6 @@ export function maskIp(ip: string): string {
   return '***';
 }
 
-export function maskValue(): string {
-  return '***';
-}
-
 function expandIpv6(ip: string): string[] {
   const [head = '', tail = ''] = ip.split('::');
   const headGroups = head ? head.split(':') : [];

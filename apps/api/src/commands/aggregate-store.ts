@@ -1,18 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
+import type { Decider } from '../../../../libs/domain/src';
 import { type CommandMetadata, type EventCodec, type PlainEvent, type SnapshotCodec } from '../../../../libs/event-codec/src';
 import { type EventStore, type Position, WrongExpectedRevisionError } from '../../../../libs/event-store/src';
 import { SubjectErasedError } from '../../../../libs/privacy/src';
 import { derivedUuid } from './derived-ids';
 import type { SnapshotStore } from './snapshot-store';
-
-/** A pure decider, as `libs/domain` writes them. */
-export interface Decider<TCommand, TEvent extends PlainEvent, TState> {
-  decide(command: TCommand, state: TState): TEvent[];
-  evolve(state: TState, event: TEvent): TState;
-  /** Many events at once, linear in their number (libs/domain's folds); never changes the state passed in. */
-  fold(state: TState, events: readonly TEvent[]): TState;
-  initialState(): TState;
-}
 
 export interface CommandContext {
   metadata: CommandMetadata;

@@ -1,23 +1,42 @@
-import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { PublicRoute } from '../auth/requires-scope.decorator';
+import { z } from 'zod';
+import { defineRoute, Route } from '../contract/route-contract';
 import { lifecycle } from './draining';
 import { NotReadyError } from './projections-readiness';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
+const Readiness = z.object({ status: z.enum(['ok', 'unavailable', 'draining']), checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']) }).loose()) });
+
+export const LivenessRoute = defineRoute({
+  id: 'liveness',
+  summary: 'The process answers',
+  method: 'GET',
+  path: '/health/live',
+  scope: 'public',
+  responses: { 200: z.object({ status: z.literal('ok') }) },
+});
+
+export const ReadinessRoute = defineRoute({
+  id: 'readiness',
+  summary: 'The process can serve: its stores answer and its projectors keep up (503 otherwise, and while draining)',
+  method: 'GET',
+  path: '/health/ready',
+  scope: 'public',
+  responses: { 200: Readiness, 503: Readiness },
+});
+
 /** Liveness says the process answers; readiness says it can serve: its stores answer and its projectors keep up. */
-@Controller('health')
-@PublicRoute()
+@Controller()
 export class HealthController {
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 
-  @Get('live')
-  @HttpCode(200)
+  @Route(LivenessRoute)
   live() {
     return { status: 'ok' };
   }
 
-  @Get('ready')
+  @Route(ReadinessRoute)
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     if (lifecycle.draining) {
       void reply.status(503);

@@ -1,22 +1,84 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Controller, Header, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { z } from 'zod';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ProjectionOperations } from '../../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
 import { readWebhookHealth } from '../../../../projections/src/webhooks/webhook-status';
-import { RequiresScope } from '../auth/requires-scope.decorator';
+import { defineRoute, Input, raw, Route, type RouteContract, type RouteInput } from '../contract/route-contract';
 import { Ctx, type RequestContext } from '../http/request-context';
-import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { Metrics } from '../metrics/metrics';
-import { Documented } from '../openapi/documented.decorator';
+
+const ProjectionName = { name: z.string().max(100).describe('is not a projection name') };
+const operation = { scope: 'ops', command: true, params: ProjectionName, errors: ['projection_not_found'] } as const satisfies Partial<RouteContract>;
+
+export const ProjectionsStatusRoute = defineRoute({
+  id: 'projectionsStatus',
+  summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress',
+  method: 'GET',
+  path: '/v1/ops/projections',
+  scope: 'ops',
+  responses: {
+    200: z.object({
+      items: z.array(z.record(z.string(), z.unknown())),
+      eventVisibility: z.record(z.string(), z.unknown()).optional(),
+      // Webhook endpoints failing now and disabled after their window (each one's lag is its `webhook:<id>` item).
+      webhooks: z.object({ failing: z.array(z.record(z.string(), z.unknown())), disabled: z.array(z.record(z.string(), z.unknown())) }),
+    }),
+  },
+});
+
+export const RebuildProjectionRoute = defineRoute({
+  ...operation,
+  id: 'rebuildProjection',
+  summary: 'Start a blue/green rebuild (or return the one under way); follow it at GET /v1/ops/projections',
+  method: 'POST',
+  path: '/v1/ops/projections/:name/rebuild',
+  responses: { 202: z.object({ projection: z.string(), version: z.number().int(), state: z.literal('building'), resumed: z.boolean(), statusUrl: z.string() }) },
+});
+
+export const PauseProjectionRoute = defineRoute({
+  ...operation,
+  id: 'pauseProjection',
+  summary: 'Pause a projection (its process stops applying events within a second)',
+  method: 'POST',
+  path: '/v1/ops/projections/:name/pause',
+  responses: { 200: z.object({ projection: z.string(), paused: z.literal(true) }) },
+});
+
+export const ResumeProjectionRoute = defineRoute({
+  ...operation,
+  id: 'resumeProjection',
+  summary: 'Resume a paused projection from its checkpoint',
+  method: 'POST',
+  path: '/v1/ops/projections/:name/resume',
+  responses: { 200: z.object({ projection: z.string(), paused: z.literal(false) }) },
+});
+
+export const RetryDeadLettersRoute = defineRoute({
+  ...operation,
+  id: 'retryDeadLetters',
+  summary: "Apply a projection's dead-lettered events again (after a fix)",
+  method: 'POST',
+  path: '/v1/ops/projections/:name/retry-dead-letters',
+  responses: { 202: z.object({ projection: z.string(), requestId: z.string() }) },
+});
+
+export const MetricsRoute = defineRoute({
+  id: 'metrics',
+  summary: 'Prometheus metrics',
+  method: 'GET',
+  path: '/metrics',
+  scope: 'ops',
+  responses: { 200: raw('text/plain') },
+});
 
 /**
  * What operators watch and do: each projection's position, lag and dead letters; rebuilds, pauses and retries
  * (carried out by whichever process runs the projection); Prometheus metrics.
  */
 @Controller()
-@RequiresScope('ops')
 export class OpsHttpController {
   private readonly status: ProjectionStatusReader;
   private readonly operations: ProjectionOperations;
@@ -30,52 +92,38 @@ export class OpsHttpController {
     this.operations = new ProjectionOperations(pool);
   }
 
-  @Get('v1/ops/projections')
-  @Documented({ summary: 'Each projection: state, checkpoint, lag in events and seconds, dead letters, owner, rebuild progress' })
+  @Route(ProjectionsStatusRoute)
   async projections() {
     const [items, eventVisibility, webhooks] = await Promise.all([this.status.report(), this.status.visibility(), readWebhookHealth(this.pool)]);
     return { items, ...(eventVisibility ? { eventVisibility } : {}), webhooks };
   }
 
-  @Post('v1/ops/projections/:name/rebuild')
-  @HttpCode(202)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'Start a blue/green rebuild (or return the one under way); follow it at GET /v1/ops/projections', errors: ['projection_not_found'] })
-  async rebuild(@Param('name') name: string) {
+  @Route(RebuildProjectionRoute)
+  async rebuild(@Input() { params: { name } }: RouteInput<typeof RebuildProjectionRoute>) {
     const { version, resumed } = await this.operations.rebuild(name);
     return { projection: name, version, state: 'building', resumed, statusUrl: '/v1/ops/projections' };
   }
 
-  @Post('v1/ops/projections/:name/pause')
-  @HttpCode(200)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'Pause a projection (its process stops applying events within a second)', errors: ['projection_not_found'] })
-  async pause(@Param('name') name: string) {
+  @Route(PauseProjectionRoute)
+  async pause(@Input() { params: { name } }: RouteInput<typeof PauseProjectionRoute>) {
     await this.operations.pause(name);
     return { projection: name, paused: true };
   }
 
-  @Post('v1/ops/projections/:name/resume')
-  @HttpCode(200)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'Resume a paused projection from its checkpoint', errors: ['projection_not_found'] })
-  async resume(@Param('name') name: string) {
+  @Route(ResumeProjectionRoute)
+  async resume(@Input() { params: { name } }: RouteInput<typeof ResumeProjectionRoute>) {
     await this.operations.resume(name);
     return { projection: name, paused: false };
   }
 
-  @Post('v1/ops/projections/:name/retry-dead-letters')
-  @HttpCode(202)
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: "Apply a projection's dead-lettered events again (after a fix)", errors: ['projection_not_found'] })
-  async retryDeadLetters(@Param('name') name: string, @Ctx() context: RequestContext) {
+  @Route(RetryDeadLettersRoute)
+  async retryDeadLetters(@Input() { params: { name } }: RouteInput<typeof RetryDeadLettersRoute>, @Ctx() context: RequestContext) {
     const requestId = await this.operations.retryDeadLetters(name, `service:${context.service.name}`);
     return { projection: name, requestId };
   }
 
-  @Get('metrics')
+  @Route(MetricsRoute)
   @Header('content-type', 'text/plain; version=0.0.4')
-  @Documented({ summary: 'Prometheus metrics' })
   async prometheus(): Promise<string> {
     for (const projection of await this.status.report()) {
       if (projection.state !== 'live') continue;

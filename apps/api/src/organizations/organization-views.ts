@@ -10,6 +10,8 @@ export const OrganizationResponse = z.object({
   logoUrl: z.string().nullable(),
 });
 
+export const MembershipResponse = z.object({ organizationId: z.uuid(), userId: z.uuid(), role: z.string(), joinedAt: z.iso.datetime() });
+
 /** The organization as command responses show it. Never the payment method reference. */
 export function organizationView(state: ActiveOrganization) {
   return {

@@ -1,12 +1,11 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { DomainError, normaliseEmail } from '../../../../libs/domain/src';
-import { RequiresScope } from '../auth/requires-scope.decorator';
+import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
+import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
 import { READ_MODEL_DB } from '../infrastructure/tokens';
-import { Documented } from '../openapi/documented.decorator';
-import { ReadsFrom } from './consistent-with';
 
 const MembersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -46,48 +45,102 @@ function decodeCursor(cursor: string): [string, string] {
   throw new ProblemError('validation_failed', 'The cursor is not one this service returned.', [{ field: 'cursor', message: 'invalid cursor' }]);
 }
 
+const isoOrNull = z.iso.datetime().nullable();
+const UserView = z.object({
+  id: z.uuid(),
+  email: z.string().nullable(),
+  createdAt: isoOrNull,
+  lastLoginAt: isoOrNull,
+  avatarUrl: z.string().nullable(),
+  memberships: z.array(z.object({ organizationId: z.uuid(), role: z.string(), joinedAt: isoOrNull })),
+});
+const OrganizationView = z.object({ id: z.uuid(), name: z.string(), plan: z.string(), ownerId: z.uuid(), memberCount: z.number().int(), logoUrl: z.string().nullable() });
+const MembersPage = z.object({
+  items: z.array(z.object({ userId: z.uuid(), email: z.string().nullable(), role: z.string(), joinedAt: isoOrNull })),
+  nextCursor: z.string().nullable(),
+});
+
+export const GetUserRoute = defineRoute({
+  id: 'getUser',
+  summary: 'A user with their memberships',
+  method: 'GET',
+  path: '/v1/users/:id',
+  scope: 'queries',
+  readsFrom: 'read_model',
+  params: { id: PathId },
+  responses: { 200: UserView },
+  errors: ['user_not_found'],
+});
+
+export const FindUserByEmailRoute = defineRoute({
+  id: 'findUserByEmail',
+  summary: 'The user with this email (normalised)',
+  method: 'GET',
+  path: '/v1/users',
+  scope: 'queries',
+  readsFrom: 'read_model',
+  query: UserByEmailQuery,
+  responses: { 200: UserView },
+  errors: ['user_not_found'],
+});
+
+export const GetOrganizationRoute = defineRoute({
+  id: 'getOrganization',
+  summary: 'An organization',
+  method: 'GET',
+  path: '/v1/organizations/:id',
+  scope: 'queries',
+  readsFrom: 'read_model',
+  params: { id: PathId },
+  responses: { 200: OrganizationView },
+  errors: ['organization_not_found'],
+});
+
+export const ListMembersRoute = defineRoute({
+  id: 'listMembers',
+  summary: 'Members of an organization, oldest first, in pages',
+  method: 'GET',
+  path: '/v1/organizations/:id/members',
+  scope: 'queries',
+  readsFrom: 'read_model',
+  params: { id: PathId },
+  query: MembersQuery,
+  responses: { 200: MembersPage },
+  errors: ['organization_not_found'],
+});
+
 /** Queries of the PostgreSQL read model (the views `users`, `organizations`, `memberships`), through slonik. */
-@Controller('v1')
-@RequiresScope('queries')
+@Controller()
 export class ReadModelQueriesHttpController {
   constructor(@Inject(READ_MODEL_DB) private readonly db: DatabasePool) {}
 
-  @Get('users/:id')
-  @ReadsFrom('read_model')
-  @Documented({ summary: 'A user with their memberships', errors: ['user_not_found', 'projection_lagging'] })
-  async user(@Param('id', new ParseUUIDPipe()) id: string) {
+  @Route(GetUserRoute)
+  async user(@Input() { params: { id } }: RouteInput<typeof GetUserRoute>) {
     const row = await this.db.maybeOne(
-      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE id = ${id.toLowerCase()} AND erased_at IS NULL`,
+      sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE id = ${id} AND erased_at IS NULL`,
     );
     return this.withMemberships(row);
   }
 
-  @Get('users')
-  @ReadsFrom('read_model')
-  @Documented({ summary: 'The user with this email (normalised)', query: UserByEmailQuery, errors: ['user_not_found', 'projection_lagging'] })
-  async userByEmail(@Query({ schema: UserByEmailQuery }) query: z.infer<typeof UserByEmailQuery>) {
+  @Route(FindUserByEmailRoute)
+  async userByEmail(@Input() { query }: RouteInput<typeof FindUserByEmailRoute>) {
     const row = await this.db.maybeOne(
       sql.type(UserRow)`SELECT id, email, created_at, last_login_at, avatar_url FROM users WHERE email = ${normaliseEmail(query.email)} AND erased_at IS NULL`,
     );
     return this.withMemberships(row);
   }
 
-  @Get('organizations/:id')
-  @ReadsFrom('read_model')
-  @Documented({ summary: 'An organization', errors: ['organization_not_found', 'projection_lagging'] })
-  async organization(@Param('id', new ParseUUIDPipe()) id: string) {
+  @Route(GetOrganizationRoute)
+  async organization(@Input() { params: { id } }: RouteInput<typeof GetOrganizationRoute>) {
     const row = await this.db.maybeOne(
-      sql.type(OrganizationRow)`SELECT id, name, plan, owner_id, member_count, logo_url FROM organizations WHERE id = ${id.toLowerCase()}`,
+      sql.type(OrganizationRow)`SELECT id, name, plan, owner_id, member_count, logo_url FROM organizations WHERE id = ${id}`,
     );
     if (!row) throw new DomainError('organization_not_found', 'No such organization.');
     return { id: row.id, name: row.name, plan: row.plan, ownerId: row.owner_id, memberCount: row.member_count, logoUrl: row.logo_url };
   }
 
-  @Get('organizations/:id/members')
-  @ReadsFrom('read_model')
-  @Documented({ summary: 'Members of an organization, oldest first, in pages', query: MembersQuery, errors: ['organization_not_found', 'projection_lagging'] })
-  async members(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: MembersQuery }) query: z.infer<typeof MembersQuery>) {
-    const organizationId = id.toLowerCase();
+  @Route(ListMembersRoute)
+  async members(@Input() { params: { id: organizationId }, query }: RouteInput<typeof ListMembersRoute>) {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.db.any(sql.type(MemberRow)`
       SELECT m.user_id, u.email, m.role, m.joined_at

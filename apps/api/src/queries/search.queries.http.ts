@@ -1,12 +1,10 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { z } from 'zod';
 import type { SearchBackend } from '../../../../projections/src/search/search-backend';
 import { InvalidCursorError } from '../../../../projections/src/search/search-query';
-import { RequiresScope } from '../auth/requires-scope.decorator';
+import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { ProblemError } from '../http/problem';
 import { SEARCH_BACKEND } from '../projections/projections.module';
-import { Documented } from '../openapi/documented.decorator';
-import { ReadsFrom } from './consistent-with';
 
 const SearchUsersQuery = z.strictObject({
   q: z.string().max(200),
@@ -15,23 +13,44 @@ const SearchUsersQuery = z.strictObject({
 });
 const SearchOrganizationsQuery = SearchUsersQuery.extend({ plan: z.enum(['free', 'pro', 'enterprise']).optional() });
 
+const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const UserHit = z.object({ id: z.uuid(), email: z.string() });
+const OrganizationHit = z.object({ id: z.uuid(), name: z.string(), plan: z.string() });
+
+export const SearchUsersRoute = defineRoute({
+  id: 'searchUsers',
+  summary: 'Users whose email matches (prefix and whole-word first)',
+  method: 'GET',
+  path: '/v1/search/users',
+  scope: 'queries',
+  readsFrom: 'search',
+  query: SearchUsersQuery,
+  responses: { 200: Page(UserHit) },
+});
+
+export const SearchOrganizationsRoute = defineRoute({
+  id: 'searchOrganizations',
+  summary: 'Organizations by name, optionally by plan',
+  method: 'GET',
+  path: '/v1/search/organizations',
+  scope: 'queries',
+  readsFrom: 'search',
+  query: SearchOrganizationsQuery,
+  responses: { 200: Page(OrganizationHit) },
+});
+
 /** Search (PostgreSQL full-text and trigrams by default, OpenSearch when configured): best matches first. */
-@Controller('v1/search')
-@RequiresScope('queries')
+@Controller()
 export class SearchQueriesHttpController {
   constructor(@Inject(SEARCH_BACKEND) private readonly search: SearchBackend) {}
 
-  @Get('users')
-  @ReadsFrom('search')
-  @Documented({ summary: 'Users whose email matches (prefix and whole-word first)', query: SearchUsersQuery, errors: ['projection_lagging'] })
-  async users(@Query({ schema: SearchUsersQuery }) query: z.infer<typeof SearchUsersQuery>) {
+  @Route(SearchUsersRoute)
+  async users(@Input() { query }: RouteInput<typeof SearchUsersRoute>) {
     return this.guard(() => this.search.reader.searchUsers({ q: query.q, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }));
   }
 
-  @Get('organizations')
-  @ReadsFrom('search')
-  @Documented({ summary: 'Organizations by name, optionally by plan', query: SearchOrganizationsQuery, errors: ['projection_lagging'] })
-  async organizations(@Query({ schema: SearchOrganizationsQuery }) query: z.infer<typeof SearchOrganizationsQuery>) {
+  @Route(SearchOrganizationsRoute)
+  async organizations(@Input() { query }: RouteInput<typeof SearchOrganizationsRoute>) {
     return this.guard(() =>
       this.search.reader.searchOrganizations({ q: query.q, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), ...(query.plan ? { plan: query.plan } : {}) }),
     );

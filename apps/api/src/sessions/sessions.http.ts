@@ -1,20 +1,18 @@
-import { Body, Controller, Delete, Get, Header, Headers, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Controller, Header, Inject } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from '../../../../libs/domain/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { sessionTokenHash } from '../../../../libs/privacy/src';
 import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
-import { RequiresScope } from '../auth/requires-scope.decorator';
 import type { CommandEnvelope } from '../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../commands/command-route';
-import { IdPipe } from '../http/ids';
+import { Envelope, respond } from '../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
+import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { Ctx, type RequestContext } from '../http/request-context';
 import { RerunOnRepeat } from '../idempotency/idempotency.interceptor';
-import { Documented } from '../openapi/documented.decorator';
-import { ReadsFrom } from '../queries/consistent-with';
 import { UserHandler } from '../users/user-handler';
 import { AttemptThrottle } from '../throttling/attempt-throttle';
 import { UserLookup } from '../users/user-lookup';
@@ -22,12 +20,75 @@ import { SessionCommands } from './session-commands';
 
 const LoginRequest = z.strictObject({ email: z.string().max(1024), password: z.string().max(1024) });
 const SessionResponse = z.object({ token: z.string(), sessionId: z.uuid(), userId: z.uuid(), expiresAt: z.iso.datetime() });
+const SessionView = z.object({ sessionId: z.uuid(), userId: z.uuid(), expiresAt: z.iso.datetime() });
 const TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
+
+export const LogInRoute = defineRoute({
+  id: 'logIn',
+  summary: 'Log in: returns the session token once',
+  method: 'POST',
+  path: '/v1/sessions',
+  scope: 'sessions',
+  command: true,
+  body: LoginRequest,
+  responses: { 201: SessionResponse },
+  errors: ['invalid_credentials', 'session_invalid', 'too_many_attempts'],
+});
+
+export const CurrentSessionRoute = defineRoute({
+  id: 'currentSession',
+  summary: 'Validate a session token (X-Session-Token)',
+  method: 'GET',
+  path: '/v1/sessions/current',
+  scope: 'sessions',
+  readsFrom: 'sessions',
+  // Any value is taken: one that cannot be a token is answered as an unknown one (401 session_invalid).
+  headers: z.object({ 'x-session-token': z.string().optional() }),
+  responses: { 200: SessionView },
+  errors: ['session_invalid'],
+});
+
+export const ListSessionsRoute = defineRoute({
+  id: 'listSessions',
+  summary: "A user's active sessions, without tokens",
+  method: 'GET',
+  path: '/v1/users/:id/sessions',
+  scope: 'sessions',
+  readsFrom: 'sessions',
+  params: { id: PathId },
+  responses: { 200: z.object({ items: z.array(z.object({ sessionId: z.uuid(), createdAt: z.iso.datetime(), expiresAt: z.iso.datetime() })) }) },
+  errors: ['user_not_found'],
+});
+
+export const LogOutRoute = defineRoute({
+  id: 'logOut',
+  summary: 'Log out one session (its user, or a key with users:manage)',
+  method: 'DELETE',
+  path: '/v1/sessions/:sessionId',
+  scope: 'sessions',
+  command: true,
+  actor: 'required',
+  params: { sessionId: PathId },
+  responses: { 204: null },
+  errors: ['forbidden', 'user_not_found', 'projection_lagging'],
+});
+
+export const RevokeAllSessionsRoute = defineRoute({
+  id: 'revokeAllSessions',
+  summary: 'Revoke every session of a user (the user, or a key with users:manage)',
+  method: 'DELETE',
+  path: '/v1/users/:id/sessions',
+  scope: 'sessions',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  responses: { 204: null },
+  errors: ['user_not_found', 'forbidden'],
+});
 
 const sessionInvalid = () => new ProblemError('session_invalid', 'The session is expired, revoked or unknown.');
 
-@Controller('v1')
-@RequiresScope('sessions')
+@Controller()
 export class SessionsHttpController {
   constructor(
     private readonly sessions: SessionCommands,
@@ -39,11 +100,10 @@ export class SessionsHttpController {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
-  @CommandRoute(Post('sessions'), 201, 'sessions')
+  @Route(LogInRoute)
   @RerunOnRepeat()
   @Header('cache-control', 'no-store')
-  @Documented({ summary: 'Log in: returns the session token once', body: LoginRequest, response: SessionResponse, errors: ['invalid_credentials', 'session_invalid', 'too_many_attempts'] })
-  async logIn(@Body({ schema: LoginRequest }) body: z.infer<typeof LoginRequest>, @Ctx() context: RequestContext, @Envelope() envelope: CommandEnvelope) {
+  async logIn(@Input() { body }: RouteInput<typeof LogInRoute>, @Ctx() context: RequestContext, @Envelope() envelope: CommandEnvelope) {
     // Counted before the password is checked (a failure until it succeeds), so concurrent guesses cannot slip past.
     const attempt = await this.throttle.begin('login', body.email, context.clientIp);
     let outcome;
@@ -57,38 +117,32 @@ export class SessionsHttpController {
     return respond(outcome.session, outcome);
   }
 
-  @Get('sessions/current')
-  @ReadsFrom('sessions')
-  @Documented({ summary: 'Validate a session token (X-Session-Token)', errors: ['session_invalid', 'projection_lagging', 'service_unavailable'] })
-  async current(@Headers('x-session-token') token: string | undefined) {
+  @Route(CurrentSessionRoute)
+  async current(@Input() { headers }: RouteInput<typeof CurrentSessionRoute>) {
+    const token = headers['x-session-token'];
     if (typeof token !== 'string' || !TOKEN.test(token)) throw sessionInvalid();
     const session = await this.reader.validate(sessionTokenHash(token));
     if (!session) throw sessionInvalid();
     return { sessionId: session.sessionId, userId: session.userId, expiresAt: session.expiresAt };
   }
 
-  @Get('users/:id/sessions')
-  @ReadsFrom('sessions')
-  @Documented({ summary: "A user's active sessions, without tokens", errors: ['user_not_found', 'projection_lagging'] })
-  async list(@Param('id', new ParseUUIDPipe()) userId: string) {
-    const id = userId.toLowerCase();
+  @Route(ListSessionsRoute)
+  async list(@Input() { params: { id } }: RouteInput<typeof ListSessionsRoute>) {
     if (!(await this.users.isActive(id))) throw new DomainError('user_not_found', 'No such user.');
     const sessions = await this.reader.listForUser(id);
     return { items: sessions.map((s) => ({ sessionId: s.sessionId, createdAt: s.createdAt, expiresAt: s.expiresAt })) };
   }
 
-  @CommandRoute(Delete('sessions/:sessionId'), 204, 'sessions')
-  @Documented({ summary: "Log out one session (its user, or a key with users:manage)", errors: ['forbidden', 'user_not_found', 'projection_lagging'] })
-  async logOut(@Param('sessionId', IdPipe) sessionId: string, @Envelope() envelope: CommandEnvelope) {
+  @Route(LogOutRoute)
+  async logOut(@Input() { params: { sessionId } }: RouteInput<typeof LogOutRoute>, @Envelope() envelope: CommandEnvelope) {
     // Logging out an unknown or already ended session is not an error: the outcome the caller wants holds.
     const owner = await this.ownerOfSession(sessionId);
     if (!owner) return respond(undefined, { position: undefined, aboutUser: undefined });
     return respond(undefined, await this.userCommands.handle(owner, { type: 'RevokeSession', data: { userId: owner, sessionId, now: envelope.now } }, envelope));
   }
 
-  @CommandRoute(Delete('users/:id/sessions'), 204, 'sessions')
-  @Documented({ summary: 'Revoke every session of a user (the user, or a key with users:manage)', errors: ['user_not_found', 'forbidden'] })
-  async revokeAll(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
+  @Route(RevokeAllSessionsRoute)
+  async revokeAll(@Input() { params: { id: userId } }: RouteInput<typeof RevokeAllSessionsRoute>, @Envelope() envelope: CommandEnvelope) {
     return respond(undefined, await this.userCommands.handle(userId, { type: 'RevokeAllSessions', data: { userId, now: envelope.now } }, envelope));
   }
 

@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AuditReader, exportPages } from '../../../../../libs/audit/src';
-import { RequiresScope } from '../../auth/requires-scope.decorator';
+import { defineRoute, Input, raw, Route, type RouteInput } from '../../contract/route-contract';
 import { Ctx, type RequestContext } from '../../http/request-context';
-import { Documented } from '../../openapi/documented.decorator';
 import { maySeePersonalData } from '../may-see-personal-data';
 
 const isoTime = z.string().max(64).refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)), 'expected an ISO-8601 time');
@@ -17,18 +16,27 @@ const ExportQuery = z.strictObject({
   actorId: z.uuid().optional(),
 });
 
+export const ExportEventsRoute = defineRoute({
+  id: 'exportEvents',
+  summary: 'NDJSON export of all events in a window, filterable by type and actor',
+  method: 'GET',
+  path: '/v1/audit/events',
+  scope: 'audit',
+  query: ExportQuery,
+  // One AuditEvent (as in the history routes) per line.
+  responses: { 200: raw('application/x-ndjson') },
+});
+
 /**
  * Every event in a time window, as NDJSON (one event per line, masked as history is), streamed page by page from $all:
  * memory stays at one page whatever the window holds, and the client's reading speed paces the reading of the store.
  */
-@Controller('v1/audit')
-@RequiresScope('audit')
+@Controller()
 export class ExportEventsHttpController {
   constructor(private readonly reader: AuditReader) {}
 
-  @Get('events')
-  @Documented({ summary: 'NDJSON export of all events in a window, filterable by type and actor', query: ExportQuery })
-  async export(@Query({ schema: ExportQuery }) query: z.infer<typeof ExportQuery>, @Ctx() context: RequestContext, @Res() reply: FastifyReply) {
+  @Route(ExportEventsRoute)
+  async export(@Input() { query }: RouteInput<typeof ExportEventsRoute>, @Ctx() context: RequestContext, @Res() reply: FastifyReply) {
     const pii = maySeePersonalData(context);
     if (pii) await this.reader.recordRead(context, { kind: 'export', ...query });
     const pages = exportPages(this.reader, query, pii);

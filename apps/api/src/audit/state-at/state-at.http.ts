@@ -1,34 +1,57 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, type DomainErrorCode, organizationDecider, userDecider } from '../../../../../libs/domain/src';
 import { organizationStream, userStream } from '../../../../../libs/streams/src';
 import { AuditReader, type Evolver, stateAt } from '../../../../../libs/audit/src';
-import { RequiresScope } from '../../auth/requires-scope.decorator';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { Ctx, type RequestContext } from '../../http/request-context';
-import { Documented } from '../../openapi/documented.decorator';
 import { maySeePersonalData } from '../may-see-personal-data';
 
 const StateQuery = z.strictObject({ at: z.string().min(1).max(64) });
+
+const StateView = z.object({ at: z.string(), revision: z.string().nullable(), occurredAt: z.string().nullable(), state: z.record(z.string(), z.unknown()), masked: z.boolean() });
+
+export const UserStateAtRoute = defineRoute({
+  id: 'userStateAt',
+  summary: 'A user as they were at a time or revision, rebuilt from events',
+  method: 'GET',
+  path: '/v1/audit/users/:id/state',
+  scope: 'audit',
+  params: { id: PathId },
+  query: StateQuery,
+  responses: { 200: StateView },
+  errors: ['user_not_found'],
+});
+
+export const OrganizationStateAtRoute = defineRoute({
+  id: 'organizationStateAt',
+  summary: 'An organization as it was at a time or revision, rebuilt from events',
+  method: 'GET',
+  path: '/v1/audit/organizations/:id/state',
+  scope: 'audit',
+  params: { id: PathId },
+  query: StateQuery,
+  responses: { 200: StateView },
+  errors: ['organization_not_found'],
+});
 
 /**
  * An entity as it was at a time or a revision, rebuilt from its events by the deciders that run in production (no
  * second implementation of the rules), then masked like history.
  */
-@Controller('v1/audit')
-@RequiresScope('audit')
+@Controller()
 export class StateAtHttpController {
   constructor(private readonly reader: AuditReader) {}
 
-  @Get('users/:id/state')
-  @Documented({ summary: 'A user as they were at a time or revision, rebuilt from events', query: StateQuery, errors: ['user_not_found'] })
-  user(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: StateQuery }) query: z.infer<typeof StateQuery>, @Ctx() context: RequestContext) {
-    return this.stateAt(userStream(id.toLowerCase()), userDecider as unknown as Evolver, query.at, context, 'user_not_found');
+  @Route(UserStateAtRoute)
+  user(@Input() { params: { id }, query }: RouteInput<typeof UserStateAtRoute>, @Ctx() context: RequestContext) {
+    return this.stateAt(userStream(id), userDecider as unknown as Evolver, query.at, context, 'user_not_found');
   }
 
-  @Get('organizations/:id/state')
-  @Documented({ summary: 'An organization as it was at a time or revision, rebuilt from events', query: StateQuery, errors: ['organization_not_found'] })
-  organization(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: StateQuery }) query: z.infer<typeof StateQuery>, @Ctx() context: RequestContext) {
-    return this.stateAt(organizationStream(id.toLowerCase()), organizationDecider as unknown as Evolver, query.at, context, 'organization_not_found');
+  @Route(OrganizationStateAtRoute)
+  organization(@Input() { params: { id }, query }: RouteInput<typeof OrganizationStateAtRoute>, @Ctx() context: RequestContext) {
+    return this.stateAt(organizationStream(id), organizationDecider as unknown as Evolver, query.at, context, 'organization_not_found');
   }
 
   private async stateAt(stream: string, decider: Evolver, at: string, context: RequestContext, notFound: DomainErrorCode) {

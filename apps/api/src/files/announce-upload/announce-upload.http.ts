@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post, UseInterceptors } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { z } from 'zod';
 import { requireActiveActor, requireMayActFor } from '../../../../../libs/domain/src';
 import { type ObjectStorage } from '../../../../../libs/object-storage/src';
-import { RequiresScope } from '../../auth/requires-scope.decorator';
 import { CommandEnvelope } from '../../commands/command-envelope';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { ProblemError } from '../../http/problem';
 import { Ctx, type RequestContext } from '../../http/request-context';
-import { IdempotencyInterceptor } from '../../idempotency/idempotency.interceptor';
 import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
-import { Documented } from '../../openapi/documented.decorator';
 import { ActingUser } from '../../users/acting-user';
 import { UploadRecords } from '../upload-records';
 import { ALLOWED_IMAGE_TYPES, isImageType, MAX_UPLOAD_BYTES } from '../upload-rules';
@@ -22,11 +20,26 @@ const AnnounceUploadRequest = z.strictObject({
   size: z.number().int().positive(),
 });
 
+export const AnnounceUploadRoute = defineRoute({
+  id: 'announceUpload',
+  summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)',
+  method: 'POST',
+  path: '/v1/uploads',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  body: AnnounceUploadRequest,
+  responses: {
+    201: z.object({ uploadUrl: z.string(), method: z.literal('PUT'), headers: z.record(z.string(), z.string()), objectKey: z.string(), expiresAt: z.iso.datetime() }),
+  },
+  errors: ['upload_type_not_allowed', 'upload_too_large', 'forbidden', 'user_not_found'],
+});
+
 /**
  * `POST /v1/uploads`: a pre-signed PUT for one image, under a key nobody can guess (128 random bits; nothing about
  * the person). The announcement is recorded, so the confirmation can check what was stored against it.
  */
-@Controller('v1/uploads')
+@Controller()
 export class AnnounceUploadHttpController {
   constructor(
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
@@ -35,12 +48,8 @@ export class AnnounceUploadHttpController {
     private readonly acting: ActingUser,
   ) {}
 
-  @Post()
-  @HttpCode(201)
-  @RequiresScope('commands')
-  @UseInterceptors(IdempotencyInterceptor)
-  @Documented({ summary: 'A pre-signed upload URL for an avatar or a logo (images only, at most 5 MiB)', body: AnnounceUploadRequest, errors: ['upload_type_not_allowed', 'upload_too_large', 'forbidden', 'user_not_found'] })
-  async announce(@Body({ schema: AnnounceUploadRequest }) body: z.infer<typeof AnnounceUploadRequest>, @Ctx() context: RequestContext) {
+  @Route(AnnounceUploadRoute)
+  async announce(@Input() { body }: RouteInput<typeof AnnounceUploadRoute>, @Ctx() context: RequestContext) {
     const subjectId = body.subjectId.toLowerCase();
     // An avatar is a command about a user: the user themself, or a key with users:manage (the user decider's rule);
     // for a logo, whose rules the organization decides at confirmation, an erased or unknown actor is still refused.

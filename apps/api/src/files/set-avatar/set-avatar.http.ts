@@ -1,11 +1,11 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import { requireMayActFor } from '../../../../../libs/domain/src';
 import { OBJECT_KEY_PATTERN } from '../../../../../libs/object-storage/src';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
-import { IdPipe } from '../../http/ids';
-import { Documented } from '../../openapi/documented.decorator';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { ActingUser } from '../../users/acting-user';
 import { UserHandler } from '../../users/user-handler';
 import { ConfirmUpload } from '../confirm-upload';
@@ -13,7 +13,21 @@ import { ConfirmUpload } from '../confirm-upload';
 export const ConfirmUploadRequest = z.strictObject({ objectKey: z.string().regex(OBJECT_KEY_PATTERN) });
 
 /** `POST /v1/users/{id}/avatar`: the uploaded image becomes the user's avatar (event `UserAvatarChanged`). */
-@Controller('v1/users')
+export const SetAvatarRoute = defineRoute({
+  id: 'setAvatar',
+  summary: "Make an uploaded image the user's avatar",
+  method: 'POST',
+  path: '/v1/users/:id/avatar',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  body: ConfirmUploadRequest,
+  responses: { 200: z.object({ avatarUrl: z.string() }) },
+  errors: ['upload_missing', 'upload_not_yours', 'upload_mismatch', 'user_not_found', 'forbidden'],
+});
+
+@Controller()
 export class SetAvatarHttpController {
   constructor(
     private readonly uploads: ConfirmUpload,
@@ -21,9 +35,8 @@ export class SetAvatarHttpController {
     private readonly users: UserHandler,
   ) {}
 
-  @CommandRoute(Post(':id/avatar'), 200)
-  @Documented({ summary: "Make an uploaded image the user's avatar", body: ConfirmUploadRequest, errors: ['upload_missing', 'upload_not_yours', 'upload_mismatch', 'user_not_found', 'forbidden'] })
-  async setAvatar(@Param('id', IdPipe) userId: string, @Body({ schema: ConfirmUploadRequest }) body: z.infer<typeof ConfirmUploadRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(SetAvatarRoute)
+  async setAvatar(@Input() { params: { id: userId }, body }: RouteInput<typeof SetAvatarRoute>, @Envelope() envelope: CommandEnvelope) {
     // Asked before the upload is confirmed, so nobody else uses up the user's upload; the decider asks again.
     requireMayActFor(userId, await this.acting.of(envelope));
     const avatarUrl = await this.uploads.confirm(body.objectKey, 'user_avatar', userId);

@@ -1,9 +1,9 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
-import { IdPipe } from '../../../http/ids';
-import { Documented } from '../../../openapi/documented.decorator';
+import { Envelope, respond } from '../../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
+import { PathId } from '../../../http/ids';
 import { OrganizationHandler } from '../../organization-handler';
 import { OrganizationResponse, organizationView } from '../../organization-views';
 
@@ -11,13 +11,26 @@ import { OrganizationResponse, organizationView } from '../../organization-views
 const ChangePlanRequest = z.strictObject({ plan: z.string().max(50) });
 
 /** `POST /v1/organizations/{id}/plan`: the billing owner only (the decider). */
-@Controller('v1/organizations')
+export const ChangePlanRoute = defineRoute({
+  id: 'changePlan',
+  summary: 'Change the plan (billing owner only)',
+  method: 'POST',
+  path: '/v1/organizations/:id/plan',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  body: ChangePlanRequest,
+  responses: { 200: OrganizationResponse },
+  errors: ['organization_not_found', 'forbidden'],
+});
+
+@Controller()
 export class ChangePlanHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @CommandRoute(Post(':id/plan'), 200)
-  @Documented({ summary: 'Change the plan (billing owner only)', body: ChangePlanRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
-  async changePlan(@Param('id', IdPipe) id: string, @Body({ schema: ChangePlanRequest }) body: z.infer<typeof ChangePlanRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(ChangePlanRoute)
+  async changePlan(@Input() { params: { id }, body }: RouteInput<typeof ChangePlanRoute>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'ChangePlan', data: { plan: body.plan, now: envelope.now } }, envelope);
     return respond(organizationView(outcome.state), outcome);
   }

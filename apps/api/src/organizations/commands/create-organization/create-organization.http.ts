@@ -1,8 +1,8 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
-import { Documented } from '../../../openapi/documented.decorator';
+import { Envelope, respond } from '../../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
 import { OrganizationHandler } from '../../organization-handler';
 import { OrganizationResponse, organizationView } from '../../organization-views';
 
@@ -12,13 +12,25 @@ const CreateOrganizationRequest = z.strictObject({ name: z.string().max(1000), p
 const CreateOrganizationResponse = OrganizationResponse.pick({ id: true, name: true, plan: true, ownerId: true });
 
 /** `POST /v1/organizations`: the actor, who must be an active user, becomes the billing owner. */
-@Controller('v1/organizations')
+export const CreateOrganizationRoute = defineRoute({
+  id: 'createOrganization',
+  summary: 'Create an organization; the actor becomes its billing owner',
+  method: 'POST',
+  path: '/v1/organizations',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  body: CreateOrganizationRequest,
+  responses: { 201: CreateOrganizationResponse },
+  errors: ['user_not_found'],
+});
+
+@Controller()
 export class CreateOrganizationHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @CommandRoute(Post(), 201)
-  @Documented({ summary: 'Create an organization; the actor becomes its billing owner', body: CreateOrganizationRequest, response: CreateOrganizationResponse, errors: ['user_not_found'] })
-  async create(@Body({ schema: CreateOrganizationRequest }) body: z.infer<typeof CreateOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(CreateOrganizationRoute)
+  async create(@Input() { body }: RouteInput<typeof CreateOrganizationRoute>, @Envelope() envelope: CommandEnvelope) {
     const organizationId = envelope.newId('organization');
     const plan = body.plan !== undefined ? { plan: body.plan } : {};
     const outcome = await this.organizations.handle(organizationId, { type: 'CreateOrganization', data: { organizationId, name: body.name, ...plan, now: envelope.now } }, envelope);

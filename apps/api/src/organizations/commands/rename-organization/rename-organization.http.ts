@@ -1,9 +1,9 @@
-import { Body, Controller, Param, Patch } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
-import { IdPipe } from '../../../http/ids';
-import { Documented } from '../../../openapi/documented.decorator';
+import { Envelope, respond } from '../../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
+import { PathId } from '../../../http/ids';
 import { OrganizationHandler } from '../../organization-handler';
 import { OrganizationResponse, organizationView } from '../../organization-views';
 
@@ -11,13 +11,26 @@ import { OrganizationResponse, organizationView } from '../../organization-views
 const RenameOrganizationRequest = z.strictObject({ name: z.string().max(1000) });
 
 /** `PATCH /v1/organizations/{id}`: owners and admins (the decider). */
-@Controller('v1/organizations')
+export const RenameOrganizationRoute = defineRoute({
+  id: 'renameOrganization',
+  summary: 'Rename an organization (owners and admins)',
+  method: 'PATCH',
+  path: '/v1/organizations/:id',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  body: RenameOrganizationRequest,
+  responses: { 200: OrganizationResponse },
+  errors: ['organization_not_found', 'forbidden'],
+});
+
+@Controller()
 export class RenameOrganizationHttpController {
   constructor(private readonly organizations: OrganizationHandler) {}
 
-  @CommandRoute(Patch(':id'), 200)
-  @Documented({ summary: 'Rename an organization (owners and admins)', body: RenameOrganizationRequest, response: OrganizationResponse, errors: ['organization_not_found', 'forbidden'] })
-  async rename(@Param('id', IdPipe) id: string, @Body({ schema: RenameOrganizationRequest }) body: z.infer<typeof RenameOrganizationRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(RenameOrganizationRoute)
+  async rename(@Input() { params: { id }, body }: RouteInput<typeof RenameOrganizationRoute>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.organizations.handle(id, { type: 'RenameOrganization', data: { name: body.name, now: envelope.now } }, envelope);
     return respond(organizationView(outcome.state), outcome);
   }

@@ -1,23 +1,37 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
-import { IdPipe } from '../../../http/ids';
-import { Documented } from '../../../openapi/documented.decorator';
+import { Envelope, respond } from '../../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
+import { PathId } from '../../../http/ids';
 import { ChangeEmail } from './change-email';
 
 const ChangeEmailRequest = z.strictObject({ email: z.string().max(1024) });
+const ChangeEmailResponse = z.object({ id: z.uuid(), email: z.string() });
 
 /** `POST /v1/users/{id}/email`: the user themself, or a key with `users:manage`. */
-@Controller('v1/users')
+export const ChangeEmailRoute = defineRoute({
+  id: 'changeEmail',
+  summary: "Change a user's email",
+  method: 'POST',
+  path: '/v1/users/:id/email',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  body: ChangeEmailRequest,
+  responses: { 200: ChangeEmailResponse },
+  errors: ['email_taken', 'user_not_found', 'forbidden'],
+});
+
+@Controller()
 export class ChangeEmailHttpController {
   constructor(private readonly changeEmail: ChangeEmail) {}
 
-  @CommandRoute(Post(':id/email'), 200)
-  @Documented({ summary: "Change a user's email", body: ChangeEmailRequest, errors: ['email_taken', 'user_not_found', 'forbidden'] })
-  async change(@Param('id', IdPipe) userId: string, @Body({ schema: ChangeEmailRequest }) body: z.infer<typeof ChangeEmailRequest>, @Envelope() envelope: CommandEnvelope) {
-    const outcome = await this.changeEmail.run(userId, body.email, envelope);
+  @Route(ChangeEmailRoute)
+  async change(@Input() { params, body }: RouteInput<typeof ChangeEmailRoute>, @Envelope() envelope: CommandEnvelope) {
+    const outcome = await this.changeEmail.run(params.id, body.email, envelope);
     if (outcome.state.status !== 'active') throw new Error('an email change left no active user');
-    return respond({ id: userId, email: outcome.state.email }, outcome);
+    return respond({ id: params.id, email: outcome.state.email }, outcome);
   }
 }

@@ -1,17 +1,18 @@
-import { Controller, Delete, Inject, Injectable, Param } from '@nestjs/common';
+import { Controller, Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import type { Pool } from 'pg';
 import { organizationDecider, type UserCommand, userDecider, type UserEvent, type UserState } from '../../../../../../libs/domain/src';
 import { DataKeyStore, ERASED, ERASED_VALUE } from '../../../../../../libs/privacy/src';
 import { AggregateStore, type CommandContext } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../../commands/command-route';
+import { Envelope, respond } from '../../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
 import { type Handled, handled } from '../../../commands/handled';
-import { IdPipe } from '../../../http/ids';
+import { PathId } from '../../../http/ids';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
 import { EVENT_STORE, OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
 import { UploadRecords } from '../../../files/upload-records';
 import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
-import { Documented } from '../../../openapi/documented.decorator';
 import { EmailReservations } from '../../email-reservations';
 import { ActingUser } from '../../acting-user';
 import { type EventStore, formatPosition } from '../../../../../../libs/event-store/src';
@@ -142,13 +143,25 @@ export class EraseUserHandler {
   }
 }
 
-@Controller('v1/users')
+export const EraseUserRoute = defineRoute({
+  id: 'eraseUser',
+  summary: "Erase a person's data (right to be forgotten)",
+  method: 'DELETE',
+  path: '/v1/users/:id',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  responses: { 202: z.object({ id: z.uuid(), status: z.literal('erased') }) },
+  errors: ['user_not_found', 'owner_must_transfer', 'forbidden'],
+});
+
+@Controller()
 export class EraseUserHttpController {
   constructor(private readonly erasure: EraseUserHandler) {}
 
-  @CommandRoute(Delete(':id'), 202)
-  @Documented({ summary: "Erase a person's data (right to be forgotten)", errors: ['user_not_found', 'owner_must_transfer', 'forbidden'] })
-  async erase(@Param('id', IdPipe) userId: string, @Envelope() envelope: CommandEnvelope) {
-    return respond({ id: userId, status: 'erased' }, await this.erasure.execute(userId, envelope));
+  @Route(EraseUserRoute)
+  async erase(@Input() { params }: RouteInput<typeof EraseUserRoute>, @Envelope() envelope: CommandEnvelope) {
+    return respond({ id: params.id, status: 'erased' }, await this.erasure.execute(params.id, envelope));
   }
 }
