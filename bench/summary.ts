@@ -16,6 +16,6 @@ function newest(name: string): Figure[] {
   return file ? (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { figures: Figure[] }).figures.map((figure) => ({ ...figure, name: `${name}: ${figure.name}` })) : [];
 }
 
-const figures = [...newest('event-store'), ...newest('projections'), ...newest('http')];
+const figures = [...newest('event-store'), ...newest('projections'), ...newest('http'), ...newest('webhooks')];
 printTable('All benchmarks (newest run of each)', figures);
 console.log(`summary: ${writeResults('summary', figures)}`);

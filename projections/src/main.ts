@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     ...(config.openSearchUrl ? { openSearchUrl: config.openSearchUrl } : {}),
     onError: (projection, error) => logger.error({ projection, error: error instanceof Error ? error.name : 'error' }, 'projection batch failed; retrying'),
     onEvent: (projection, event, details) => logger.info({ projection, ...details }, event),
+    webhooks: { allowPrivate: config.webhookAllowPrivate, onDisabled: (endpoint) => logger.warn({ endpoint }, 'webhook endpoint disabled after its retry window') },
   });
   await host.start();
   const statuses = host.statuses();

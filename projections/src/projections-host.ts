@@ -19,6 +19,8 @@ import type { EventDecoder, ProjectionRunnerOptions } from './runtime/projection
 import { type ProjectionDefinition, ProjectionSupervisor, type SupervisorOptions } from './runtime/projection-supervisor';
 import { createSearchBackend, type SearchBackend } from './search/search-backend';
 import { RedisSessionsSink } from './sessions/redis-sessions.sink';
+import { WebhookDeliveries, type WebhookDeliveriesConfig } from './webhooks/webhook-deliveries';
+import { WebhookEndpointsProjector } from './webhooks/webhook-endpoints.projector';
 
 export interface ProjectionsHostConfig {
   pool: Pool;
@@ -44,6 +46,8 @@ export interface ProjectionsHostConfig {
   clock?: () => Date;
   /** Mail from the events (the `mail` outbox projection and its sender); without it no mail is queued or sent. */
   mail?: Pick<MailSenderOptions, 'transport' | 'tokens' | 'from' | 'linkBase'> & Partial<Pick<MailSenderOptions, 'tickMs' | 'backoffMs' | 'maxBackoffMs' | 'batchSize' | 'concurrency'>>;
+  /** Webhook deliveries: whether private targets are allowed, and (tests) the clock and retry policy. */
+  webhooks?: WebhookDeliveriesConfig;
 }
 
 /**
@@ -59,6 +63,8 @@ export class ProjectionsHost {
   /** Expires due invitations and destroys ended ones' keys, from the invitations reaction's schedule. */
   readonly invitationScheduler: InvitationScheduler;
   readonly mailSender: MailSender | undefined;
+  /** One delivery projector per enabled webhook endpoint, beside the projections above (not in readiness). */
+  readonly webhooks: WebhookDeliveries;
   private readonly lease: LeaseConnection;
   private readonly sweepMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -102,6 +108,7 @@ export class ProjectionsHost {
       { name: 'erasure', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ErasedMembersReaction(version, remover)) },
       { name: 'invitations', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new InvitationScheduleReaction(version, config.sealer.keys)) },
       ...(config.mail ? [{ name: 'mail', externalCheckpoint: false, sinkFor: (version: number) => new PostgresProjectionSink(pool, new MailOutboxProjector(version)) }] : []),
+      { name: 'webhooks', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new WebhookEndpointsProjector(version)) },
     ];
     this.mailSender = config.mail
       ? new MailSender({
@@ -130,6 +137,7 @@ export class ProjectionsHost {
       ...(config.onEvent ? { onEvent: config.onEvent } : {}),
     };
     this.supervisors = definitions.map((definition) => new ProjectionSupervisor(definition, config.eventStore, config.decoder, this.registry, this.lease, options));
+    this.webhooks = new WebhookDeliveries(pool, config.eventStore, config.decoder, config.codec, this.registry, this.lease, options, config.webhooks ?? { allowPrivate: false });
   }
 
   /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
@@ -138,6 +146,7 @@ export class ProjectionsHost {
     this.sweepTimer = setInterval(() => void this.sweepInvitations(), this.sweepMs);
     this.sweepTimer.unref();
     this.mailSender?.start();
+    await this.webhooks.start();
   }
 
   /**
@@ -155,6 +164,7 @@ export class ProjectionsHost {
     clearInterval(this.sweepTimer);
     await this.sweeping;
     await this.mailSender?.stop();
+    await this.webhooks.stop();
     await Promise.all(this.supervisors.map((supervisor) => supervisor.stop()));
     await this.lease.close();
     await this.search.close();

@@ -411,40 +411,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/password-resets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mail a password-reset token to the address, if it has an account (the answer is the same either way) */
-        post: operations["requestPasswordReset"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/password-resets/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Set a new password with a mailed reset token (ends every session of the user) */
-        post: operations["confirmPasswordReset"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/search/organizations": {
         parameters: {
             query?: never;
@@ -652,7 +618,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/verify-email": {
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook endpoints, oldest first (without secrets) */
+        get: operations["WebhookQueries_list"];
+        put?: never;
+        /** Create a webhook endpoint; its signing secret is shown once */
+        post: operations["CreateWebhook_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook endpoint (without its secret) */
+        get: operations["WebhookQueries_one"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint */
+        delete: operations["DeleteWebhook_remove"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint (URL, types, description, enabled) */
+        patch: operations["UpdateWebhook_update"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery attempts, newest first: event id, time, HTTP status or error, duration, next retry */
+        get: operations["WebhookQueries_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/replay": {
         parameters: {
             query?: never;
             header?: never;
@@ -661,8 +681,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Prove an address with the token mailed to it */
-        post: operations["verifyEmail"];
+        /** Deliver again every matching event since a time or an event id */
+        post: operations["ReplayWebhook_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret (shown once); the old one also signs for 24 h */
+        post: operations["RotateWebhookSecret_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -674,8 +711,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Problem: {
-            /** @enum {string} */
-            code: "malformed_request" | "token_invalid" | "missing_idempotency_key" | "unauthorized" | "invalid_credentials" | "session_invalid" | "forbidden" | "not_found" | "user_not_found" | "organization_not_found" | "projection_not_found" | "method_not_allowed" | "email_taken" | "already_member" | "not_a_member" | "last_owner" | "billing_owner_protected" | "owner_must_transfer" | "concurrency_conflict" | "idempotency_key_in_flight" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "raw_card_data_rejected" | "password_too_common" | "upload_missing" | "upload_type_not_allowed" | "upload_too_large" | "upload_not_yours" | "upload_mismatch" | "upload_url_expired" | "upload_url_invalid" | "rate_limited" | "too_many_attempts" | "internal_error" | "service_unavailable" | "projection_lagging";
+            code: string;
             detail: string;
             errors?: {
                 field: string;
@@ -1905,6 +1941,14 @@ export interface operations {
                         items: {
                             [key: string]: unknown;
                         }[];
+                        webhooks: {
+                            disabled: {
+                                [key: string]: unknown;
+                            }[];
+                            failing: {
+                                [key: string]: unknown;
+                            }[];
+                        };
                     };
                 };
             };
@@ -4792,359 +4836,6 @@ export interface operations {
             };
         };
     };
-    requestPasswordReset: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description A fresh key for every new command; a repeat returns the first answer */
-                "Idempotency-Key": string;
-                "X-Correlation-Id"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    email: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            202: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
-                    "X-Event-Position"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description malformed_request */
-            400: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "malformed_request";
-                    };
-                };
-            };
-            /** @description unauthorized */
-            401: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description forbidden */
-            403: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "forbidden";
-                    };
-                };
-            };
-            /** @description idempotency_key_in_flight, concurrency_conflict */
-            409: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
-                    };
-                };
-            };
-            /** @description payload_too_large */
-            413: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description unsupported_media_type */
-            415: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description validation_failed, input_too_complex, idempotency_key_reused */
-            422: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
-                    };
-                };
-            };
-            /** @description rate_limited, too_many_attempts */
-            429: {
-                headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "rate_limited" | "too_many_attempts";
-                    };
-                };
-            };
-            /** @description internal_error */
-            500: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description service_unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
-    confirmPasswordReset: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description A fresh key for every new command; a repeat returns the first answer */
-                "Idempotency-Key": string;
-                "X-Correlation-Id"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    newPassword: string;
-                    token: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Success */
-            204: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
-                    "X-Event-Position"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description malformed_request, token_invalid */
-            400: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "malformed_request" | "token_invalid";
-                    };
-                };
-            };
-            /** @description unauthorized */
-            401: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
-                };
-            };
-            /** @description forbidden */
-            403: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "forbidden";
-                    };
-                };
-            };
-            /** @description idempotency_key_in_flight, concurrency_conflict */
-            409: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
-                    };
-                };
-            };
-            /** @description payload_too_large */
-            413: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description unsupported_media_type */
-            415: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description validation_failed, input_too_complex, idempotency_key_reused, password_too_common */
-            422: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "password_too_common";
-                    };
-                };
-            };
-            /** @description rate_limited */
-            429: {
-                headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "rate_limited";
-                    };
-                };
-            };
-            /** @description internal_error */
-            500: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
-                    };
-                };
-            };
-            /** @description service_unavailable */
-            503: {
-                headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
-                };
-            };
-        };
-    };
     searchOrganizations: {
         parameters: {
             query: {
@@ -6158,7 +5849,6 @@ export interface operations {
                         avatarUrl: string | null;
                         createdAt: string | null;
                         email: string | null;
-                        emailVerified: boolean;
                         /** Format: uuid */
                         id: string;
                         lastLoginAt: string | null;
@@ -6501,7 +6191,6 @@ export interface operations {
                         avatarUrl: string | null;
                         createdAt: string | null;
                         email: string | null;
-                        emailVerified: boolean;
                         /** Format: uuid */
                         id: string;
                         lastLoginAt: string | null;
@@ -7733,13 +7422,77 @@ export interface operations {
             };
         };
     };
-    verifyEmail: {
+    WebhookQueries_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Actor-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description projection_lagging */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CreateWebhook_create: {
         parameters: {
             query?: never;
             header: {
-                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Correlation-Id"?: string;
+                "X-Actor-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -7747,7 +7500,250 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    token: string;
+                    description?: string;
+                    types: string[];
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        description: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        secret: string;
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        types: string[];
+                        url: string;
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrency_conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed, idempotency_key_reused, webhook_target_refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    WebhookQueries_one: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description projection_lagging */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeleteWebhook_remove: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrency_conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed, idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UpdateWebhook_update: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    enabled?: boolean;
+                    types?: string[];
+                    url?: string;
                 };
             };
         };
@@ -7755,163 +7751,303 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
-                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** Format: date-time */
-                        emailVerifiedAt: string;
+                        description: string | null;
                         /** Format: uuid */
                         id: string;
-                    };
-                };
-            };
-            /** @description malformed_request, token_invalid */
-            400: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "malformed_request" | "token_invalid";
+                        status: "enabled" | "disabled";
+                        types: string[];
+                        url: string;
                     };
                 };
             };
             /** @description unauthorized */
             401: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unauthorized";
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "forbidden";
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description idempotency_key_in_flight, concurrency_conflict */
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrency_conflict */
             409: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description payload_too_large */
-            413: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "payload_too_large";
-                    };
-                };
-            };
-            /** @description unsupported_media_type */
-            415: {
-                headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "unsupported_media_type";
-                    };
-                };
-            };
-            /** @description validation_failed, input_too_complex, idempotency_key_reused */
+            /** @description validation_failed, idempotency_key_reused, webhook_target_refused */
             422: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
-                    };
-                };
-            };
-            /** @description rate_limited */
-            429: {
-                headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "rate_limited";
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "internal_error";
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    WebhookQueries_deliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReplayWebhook_replay: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrency_conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed, idempotency_key_reused, validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RotateWebhookSecret_rotate: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": string;
+                "X-Actor-Id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        secret: string;
                     };
                 };
             };
-            /** @description service_unavailable */
-            503: {
+            /** @description unauthorized */
+            401: {
                 headers: {
-                    /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
-                    /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        /** @enum {string} */
-                        code?: "service_unavailable";
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description concurrency_conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_failed, idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

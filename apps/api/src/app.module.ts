@@ -19,13 +19,14 @@ import { QueriesModule } from './queries/queries.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 import { InvitationsModule } from './invitations/invitations.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, InvitationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule, ConsoleModule],
+      imports: [DiscoveryModule, InfrastructureModule.forConfig(config), UsersModule, OrganizationsModule, InvitationsModule, QueriesModule, ProjectionsModule, AuditModule, FilesModule, ThrottlingModule, EventsModule, ConsoleModule, WebhooksModule],
       controllers: [HealthController, OpenApiController, OpsHttpController],
       providers: [
         { provide: ServiceKeys, useValue: ServiceKeys.parse(config.serviceKeys) },

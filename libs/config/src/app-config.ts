@@ -13,7 +13,7 @@ const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
  * second, so that load tests and benchmarks on a laptop measure the service rather than its budget (budgets are
  * tested with keys of their own). Stored, like every key, as its SHA-256.
  */
-export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage+events:100000/s';
+export const DEVELOPMENT_SERVICE_KEYS = 'dev:3700285e3c8496a57e45eb1ccd43f2424852788576961320fbb31f86f17edb61:commands+queries+sessions+audit+ops+users:manage+events+webhooks:100000/s';
 
 const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -53,6 +53,8 @@ const environmentSchema = z.object({
   RUN_PROJECTORS: z.enum(['true', 'false']).default('true'),
   /** The staff organization whose members may use the console (/console); unset: nobody can sign in to it. */
   CONSOLE_ORGANIZATION_ID: z.uuid().optional(),
+  /** Webhook URLs may be plain http and reach private or loopback addresses (tests, single-host setups). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
 });
 
 export interface AppConfig {
@@ -80,6 +82,7 @@ export interface AppConfig {
   consoleOrganizationId: string | undefined;
   /** Console cookies are `Secure` everywhere but in development and tests (plain http://localhost). */
   consoleSecureCookies: boolean;
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigurationError extends Error {
@@ -133,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     consoleOrganizationId: e.CONSOLE_ORGANIZATION_ID?.toLowerCase(),
     consoleSecureCookies: e.NODE_ENV !== 'development' && e.NODE_ENV !== 'test',
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }

@@ -16,3 +16,8 @@ export * from './organization/organization-state';
 export * from './organization/invitation-state';
 export * from './organization/organization-decider';
 export * from './email-reservation/email-reservation';
+export * from './webhook/webhook-commands';
+export * from './webhook/webhook-events';
+export * from './webhook/webhook-state';
+export * from './webhook/webhook-values';
+export * from './webhook/webhook-decider';

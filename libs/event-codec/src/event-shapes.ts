@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { type EmailReservationEvent, type OrganizationEvent, PLANS, ROLES, type UserEvent } from '../../domain/src';
+import { type EmailReservationEvent, type OrganizationEvent, PLANS, ROLES, type UserEvent, type WebhookEvent } from '../../domain/src';
 
 /** Every event the domain declares: what a decoded event is, once its shape has been checked. */
-export type DomainEvent = UserEvent | OrganizationEvent | EmailReservationEvent;
+export type DomainEvent = UserEvent | OrganizationEvent | EmailReservationEvent | WebhookEvent;
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 
@@ -59,6 +59,11 @@ const SHAPES: { [T in DomainEventType]: z.ZodType<DomainEventOf<T>['data']> } = 
   InvitationExpired: z.object({ organizationId: id, invitationId: id, expiredAt: time }),
   EmailReserved: z.object({ userId: id, at: time }),
   EmailReleased: z.object({ userId: id, reason: z.enum(['changed', 'erased', 'abandoned']), at: time }),
+  WebhookEndpointCreated: z.object({ webhookId: id, url: text, types: z.array(text), description: text.optional(), secret: text, createdAt: time }),
+  WebhookEndpointUpdated: z.object({ webhookId: id, url: text, types: z.array(text), description: text.optional(), enabled: z.boolean(), updatedAt: time }),
+  WebhookSecretRotated: z.object({ webhookId: id, secret: text, previousSecretExpiresAt: time, rotatedAt: time }),
+  WebhookEndpointDisabled: z.object({ webhookId: id, reason: z.literal('retry_window_exhausted'), eventId: id, failingSince: time, disabledAt: time }),
+  WebhookEndpointDeleted: z.object({ webhookId: id, deletedAt: time }),
 };
 
 /**

@@ -31,6 +31,8 @@ export const INTEGRATION_EVENT_VERSIONS = {
   'invitation.accepted': 1,
   'invitation.revoked': 1,
   'invitation.expired': 1,
+  // A webhook endpoint disabled after its retry window (webhook deliveries): other services and operators are told.
+  'webhook.disabled': 1,
 } as const satisfies Record<string, number>;
 
 export type IntegrationEventType = keyof typeof INTEGRATION_EVENT_VERSIONS;

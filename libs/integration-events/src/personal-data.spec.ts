@@ -52,6 +52,10 @@ const domain: DomainEvent[] = [
   { type: 'AllSessionsRevoked', data: { userId: ada, at: AT } },
   { type: 'UserErased', data: { userId: ada, erasedAt: AT } },
   { type: 'EmailReleased', data: { userId: ada, reason: 'erased', at: AT } },
+  // A webhook endpoint's URL and secret are the caller's configuration: only its disabling is published, by id.
+  { type: 'WebhookEndpointCreated', data: { webhookId: token, url: PERSONAL.avatar, types: ['user.registered'], secret: PERSONAL.tokenHash, createdAt: AT } },
+  { type: 'WebhookSecretRotated', data: { webhookId: token, secret: PERSONAL.tokenHash, previousSecretExpiresAt: AT, rotatedAt: AT } },
+  { type: 'WebhookEndpointDisabled', data: { webhookId: token, reason: 'retry_window_exhausted', eventId: `evt_${session}`, failingSince: AT, disabledAt: AT } },
 ];
 
 // The invitation events as their stored data has them: the address and the token hash are there (sealed, or opened
@@ -100,11 +104,13 @@ describe('integration events carry no personal data', () => {
   it('every data value is an id, a time or an enumerated value', () => {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
     const time = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-    const enums = new Set(['free', 'pro', 'enterprise', 'owner', 'admin', 'member', 'removed', 'erased', 'left']);
+    const enums = new Set(['free', 'pro', 'enterprise', 'owner', 'admin', 'member', 'removed', 'erased', 'left', 'retry_window_exhausted']);
+    // webhook.disabled names the integration event that failed: `evt_<uuid>`.
+    const eventId = /^evt_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
     for (const event of published) {
       for (const value of Object.values(event.data)) {
         expect(typeof value).toBe('string');
-        expect(uuid.test(value as string) || time.test(value as string) || enums.has(value as string)).toBe(true);
+        expect(uuid.test(value as string) || eventId.test(value as string) || time.test(value as string) || enums.has(value as string)).toBe(true);
       }
     }
   });

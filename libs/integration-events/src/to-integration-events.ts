@@ -59,6 +59,12 @@ const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
   MemberLeft: { type: 'membership.removed', data: (d) => ({ organizationId: d.organizationId, userId: d.userId, reason: 'left' }) },
   EmailReserved: null,
   EmailReleased: null,
+  // Webhook endpoints are the callers' own configuration; only a disabling is news (its URL and secret never are).
+  WebhookEndpointCreated: null,
+  WebhookEndpointUpdated: null,
+  WebhookSecretRotated: null,
+  WebhookEndpointDeleted: null,
+  WebhookEndpointDisabled: { type: 'webhook.disabled', data: (d) => ({ webhookId: d.webhookId, reason: d.reason, eventId: d.eventId }) },
   InvitationCreated: {
     type: 'invitation.created',
     data: (d) => ({ organizationId: d.organizationId, invitationId: d.invitationId, role: d.role, invitedBy: d.invitedBy, expiresAt: d.expiresAt }),

@@ -4,7 +4,7 @@ import { comparePositions, parsePosition, type Position } from '../../../libs/ev
 import { SessionKeys } from '../sessions/session-keys';
 
 /** The projections a query can wait for. */
-export type ProjectionName = 'read_model' | 'sessions' | 'search' | 'invitations';
+export type ProjectionName = 'read_model' | 'sessions' | 'search' | 'invitations' | 'webhooks';
 
 /**
  * Read-your-writes (`X-Consistent-With`): waits until a projection's live version has processed a position. It polls

@@ -69,6 +69,7 @@ export class ProjectionRunner {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.sink.interrupt?.();
     await this.subscription?.stop();
     await this.settled(); // so the checkpoint a caller reads next (a swap's target) is the last one stored
     this.update({ state: 'stopped' });

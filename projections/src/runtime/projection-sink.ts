@@ -29,4 +29,9 @@ export interface ProjectionSink {
    * supervisor then restarts it, and `readCheckpoint` rebuilds it from the first event.
    */
   ensureLive?(): Promise<{ lost: boolean }>;
+  /**
+   * For a sink whose batch can take long (webhook deliveries wait between retries): stop waiting, fail the batch.
+   * Called when the runner stops, so a stop is not held up; the batch is read again from the stored checkpoint.
+   */
+  interrupt?(): void;
 }

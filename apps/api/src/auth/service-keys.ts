@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** What a calling service may do. A key carries one or more. */
 /** `users:manage`: may act for any user (support and compliance tools), where others act only for their X-Actor-Id. */
+/** `webhooks`: may manage webhook endpoints, read their deliveries and ask for replays. */
 /** `events`: may read the feed of integration events (GET /v1/events). */
-export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops', 'users:manage', 'events'] as const;
+export const SCOPES = ['commands', 'queries', 'sessions', 'audit', 'audit:pii', 'ops', 'users:manage', 'events', 'webhooks'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Requests a key may make per second when its entry names no budget of its own. */

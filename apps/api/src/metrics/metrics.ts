@@ -64,6 +64,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookFailingEndpoints = new Gauge({
+    name: 'accounts_webhook_failing_endpoints',
+    help: 'Webhook endpoints whose current event is failing (being retried); each one\'s lag is accounts_projection_lag_events{projection="webhook:<id>"}',
+    registers: [this.registry],
+  });
+
+  readonly webhookDisabledEndpoints = new Gauge({
+    name: 'accounts_webhook_disabled_endpoints',
+    help: 'Webhook endpoints disabled after their 24-hour retry window',
+    registers: [this.registry],
+  });
+
   readonly invisibleEvents = new Gauge({
     name: 'accounts_events_invisible',
     help: 'Events committed but not yet visible to readers, held back by the oldest running transaction of the cluster',

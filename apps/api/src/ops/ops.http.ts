@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { ProjectionOperations } from '../../../../projections/src/ops/projection-operations';
 import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
+import { readWebhookHealth } from '../../../../projections/src/webhooks/webhook-status';
 import { defineRoute, Input, raw, Route, type RouteContract, type RouteInput } from '../contract/route-contract';
 import { Ctx, type RequestContext } from '../http/request-context';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
@@ -18,7 +19,14 @@ export const ProjectionsStatusRoute = defineRoute({
   method: 'GET',
   path: '/v1/ops/projections',
   scope: 'ops',
-  responses: { 200: z.object({ items: z.array(z.record(z.string(), z.unknown())), eventVisibility: z.record(z.string(), z.unknown()).optional() }) },
+  responses: {
+    200: z.object({
+      items: z.array(z.record(z.string(), z.unknown())),
+      eventVisibility: z.record(z.string(), z.unknown()).optional(),
+      // Webhook endpoints failing now and disabled after their window (each one's lag is its `webhook:<id>` item).
+      webhooks: z.object({ failing: z.array(z.record(z.string(), z.unknown())), disabled: z.array(z.record(z.string(), z.unknown())) }),
+    }),
+  },
 });
 
 export const RebuildProjectionRoute = defineRoute({
@@ -76,7 +84,7 @@ export class OpsHttpController {
   private readonly operations: ProjectionOperations;
 
   constructor(
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) eventStore: EventStore,
     private readonly metrics: Metrics,
   ) {
@@ -86,8 +94,8 @@ export class OpsHttpController {
 
   @Route(ProjectionsStatusRoute)
   async projections() {
-    const [items, eventVisibility] = await Promise.all([this.status.report(), this.status.visibility()]);
-    return { items, ...(eventVisibility ? { eventVisibility } : {}) };
+    const [items, eventVisibility, webhooks] = await Promise.all([this.status.report(), this.status.visibility(), readWebhookHealth(this.pool)]);
+    return { items, ...(eventVisibility ? { eventVisibility } : {}), webhooks };
   }
 
   @Route(RebuildProjectionRoute)
@@ -124,6 +132,9 @@ export class OpsHttpController {
       this.metrics.projectionDeadLetters.set({ projection: projection.name }, projection.deadLetters);
       this.metrics.projectionEventsProcessed.set({ projection: projection.name }, projection.eventsProcessed);
     }
+    const webhooks = await readWebhookHealth(this.pool);
+    this.metrics.webhookFailingEndpoints.set(webhooks.failing.length);
+    this.metrics.webhookDisabledEndpoints.set(webhooks.disabled.length);
     const visibility = await this.status.visibility();
     if (visibility) {
       this.metrics.invisibleEvents.set(visibility.invisibleEvents);

@@ -46,6 +46,7 @@ export class ProjectionsLifecycle implements OnApplicationBootstrap, OnApplicati
       invitationRetentionDays: this.config.invitationRetentionDays,
       sessionIdleSeconds: this.config.sessionIdleSeconds,
       mail: { transport: openMailTransport(this.config.mail), tokens: this.tokens, from: this.config.mail.from, linkBase: this.config.mail.linkBase },
+      webhooks: { allowPrivate: this.config.webhookAllowPrivate, onDisabled: (endpoint) => this.logger.warn(`webhook endpoint ${endpoint} disabled after its retry window`) },
       ...(this.config.openSearchUrl ? { openSearchUrl: this.config.openSearchUrl } : {}),
       onError: (projection, error) => this.logger.error(`projection ${projection} failed a batch (${error instanceof Error ? error.name : 'error'}); retrying`),
       onEvent: (projection, event, details) => this.logger.log(`projection ${projection}: ${event}${details ? ` ${JSON.stringify(details)}` : ''}`),

@@ -19,7 +19,9 @@ export type DomainErrorCode =
   | 'invitation_not_found'
   | 'invitation_expired'
   | 'email_mismatch'
-  | 'token_invalid';
+  | 'token_invalid'
+  | 'webhook_not_found'
+  | 'webhook_target_refused';
 
 export interface FieldError {
   field: string;

@@ -28,6 +28,9 @@ export const PERSONAL_DATA: Readonly<Record<string, PersonalDataSpec>> = {
   InvitationResent: { subjectField: 'invitationId', fields: ['tokenHash'], secrets: ['tokenHash'] },
   // A payment method reference is not personal, but it is a credential-like secret of the organization.
   PaymentMethodSet: { subjectField: 'organizationId', fields: ['paymentMethodId'], secrets: ['paymentMethodId'] },
+  // A webhook endpoint's signing secret: sealed with the endpoint's own key, opened by the write side and the deliveries.
+  WebhookEndpointCreated: { subjectField: 'webhookId', fields: ['secret'], secrets: ['secret'] },
+  WebhookSecretRotated: { subjectField: 'webhookId', fields: ['secret'], secrets: ['secret'] },
 };
 
 export function personalDataOf(eventType: string): PersonalDataSpec | undefined {

@@ -1,0 +1,117 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { RequiresScope } from '../auth/requires-scope.decorator';
+import { IdPipe } from '../http/ids';
+import { ProblemError } from '../http/problem';
+import { PG_POOL } from '../infrastructure/tokens';
+import { Documented } from '../openapi/documented.decorator';
+import { ReadsFrom } from '../queries/consistent-with';
+
+const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(100) });
+const DeliveriesQuery = z.strictObject({
+  status: z.enum(['succeeded', 'failed', 'endpoint_disabled']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(40).optional(),
+});
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  types: string[];
+  description: string | null;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+  disabled_at: Date | null;
+}
+
+const ENDPOINT_COLUMNS = 'id, url, types, description, status, created_at, updated_at, disabled_at';
+const view = (row: EndpointRow) => ({
+  id: row.id,
+  url: row.url,
+  types: row.types,
+  description: row.description,
+  status: row.status,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+  disabledAt: row.disabled_at?.toISOString() ?? null,
+});
+
+const notFound = () => new ProblemError('webhook_not_found', 'No such webhook endpoint.');
+
+/** A deliveries page's cursor: the last attempt's id, opaque to callers; anything else is refused before SQL. */
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!/^[1-9]\d{0,17}$/.test(decoded)) throw new ProblemError('validation_failed', 'The cursor is not one this service returned.', [{ field: 'cursor', message: 'invalid cursor' }]);
+  return decoded;
+}
+
+/** The endpoints (read model `webhook_endpoints`, never a secret) and their delivery attempts (`webhook_deliveries`). */
+@Controller('v1/webhooks')
+@RequiresScope('webhooks')
+export class WebhookQueriesHttpController {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  @Get()
+  @ReadsFrom('webhooks')
+  @Documented({ summary: 'The webhook endpoints, oldest first (without secrets)', query: ListQuery, errors: ['projection_lagging'] })
+  async list(@Query({ schema: ListQuery }) query: z.infer<typeof ListQuery>) {
+    const { rows } = await this.pool.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id LIMIT $1`, [query.limit]);
+    return { items: rows.map(view) };
+  }
+
+  @Get(':id')
+  @ReadsFrom('webhooks')
+  @Documented({ summary: 'A webhook endpoint (without its secret)', errors: ['webhook_not_found', 'projection_lagging'] })
+  async one(@Param('id', IdPipe) id: string) {
+    const { rows } = await this.pool.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [id]);
+    if (!rows[0]) throw notFound();
+    return view(rows[0]);
+  }
+
+  @Get(':id/deliveries')
+  @ReadsFrom('webhooks')
+  @Documented({ summary: 'Delivery attempts, newest first: event id, time, HTTP status or error, duration, next retry', query: DeliveriesQuery, errors: ['webhook_not_found'] })
+  async deliveries(@Param('id', IdPipe) id: string, @Query({ schema: DeliveriesQuery }) query: z.infer<typeof DeliveriesQuery>) {
+    const before = decodeCursor(query.cursor);
+    const { rows: exists } = await this.pool.query(`SELECT 1 FROM webhook_endpoints WHERE id = $1`, [id]);
+    if (exists.length === 0) throw notFound();
+    const { rows } = await this.pool.query<{
+      id: string;
+      event_id: string;
+      event_type: string;
+      attempt: number;
+      attempted_at: Date;
+      status: string;
+      http_status: number | null;
+      error: string | null;
+      duration_ms: number;
+      next_retry_at: Date | null;
+      response_excerpt: string | null;
+    }>(
+      `SELECT id, event_id, event_type, attempt, attempted_at, status, http_status, error, duration_ms, next_retry_at, response_excerpt
+         FROM webhook_deliveries
+        WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR id < $3)
+        ORDER BY id DESC LIMIT $4`,
+      [id, query.status ?? null, before ?? null, query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((row) => ({
+        eventId: row.event_id,
+        eventType: row.event_type,
+        attempt: row.attempt,
+        attemptedAt: row.attempted_at.toISOString(),
+        status: row.status,
+        httpStatus: row.http_status,
+        error: row.error,
+        durationMs: row.duration_ms,
+        nextRetryAt: row.next_retry_at?.toISOString() ?? null,
+        responseExcerpt: row.response_excerpt,
+      })),
+      nextCursor: rows.length > query.limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null,
+    };
+  }
+}

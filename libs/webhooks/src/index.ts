@@ -1,0 +1,3 @@
+export * from './standard-webhooks';
+export * from './webhook-post';
+export * from './webhook-target';
