@@ -4,7 +4,6 @@ import type { PostgresProjector } from '../runtime/postgres-sink';
 import { createVersionedTables, type VersionedTables } from '../runtime/versioned-tables';
 import { foldRows, keysOf, type Rows } from '../read-model/table-projection';
 import { type WebhookEndpointRow, webhookEndpointsProjection } from './webhook-endpoints.projection';
-import { WEBHOOK_STREAM_PREFIX } from '../../../libs/streams/src';
 
 /** `webhook_endpoints_v<N>` behind the view `webhook_endpoints`. */
 export class WebhookEndpointTables implements VersionedTables {
@@ -50,7 +49,8 @@ const COLUMNS: (keyof WebhookEndpointRow)[] = ['id', 'url', 'types', 'descriptio
  */
 export class WebhookEndpointsProjector implements PostgresProjector {
   readonly name = 'webhooks';
-  readonly filter = { streamPrefixes: [WEBHOOK_STREAM_PREFIX] };
+  // No filter: a filtered read returns nothing while no endpoint exists, so the checkpoint never moved and the
+  // projection showed the whole log as its lag. Reading every event costs what the other projections pay.
   readonly tables: WebhookEndpointTables;
 
   constructor(readonly version = 1) {
