@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     const newUser = async (label: string, history: number) => {
       const email = `${label}-${randomUUID()}@example.com`;
       const { body } = await send('POST', '/v1/users', { email, password: PASSWORDS[0] });
-      if (history > 0) await seedUserStream(store, codec, body.id, history - 1, { after: 0n });
+      if (history > 0) await seedUserStream(store, codec, body.id, history - 1, { append: true });
       await send('POST', '/v1/sessions', { email, password: PASSWORDS[0] }); // its first command folds the history once
       return { id: body.id as string, email, password: 0 };
     };

@@ -201,8 +201,9 @@ describe('bad input never changes anything', () => {
       if (status >= 400) expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.text).not.toContain('4111');
     }
-    // Only the registration at the punycode domain appended anything: its user and its address's reservation.
-    expect((await eventCount()) - before).toBe(2);
+    // Only the registration at the punycode domain appended anything: its user, its verification token and its
+    // address's reservation.
+    expect((await eventCount()) - before).toBe(3);
   });
 
   test('malformed JSON, wrong content type, an oversized body, no key, a wrong key, no idempotency key', async () => {

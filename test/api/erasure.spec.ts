@@ -120,7 +120,9 @@ describe.each(EVENT_STORES)('erasure (DELETE /v1/users/{id}) (%s)', (eventStore)
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    const rebuilt = (await t.request('GET', '/v1/ops/projections')).body.items as { name: string; version: number }[];
+    const names = ['read_model', 'sessions', 'search', 'erasure', 'invitations', 'mail'];
+    // The webhook endpoints' projection holds no personal data, and is not one an operator rebuilds by name.
+    const rebuilt = ((await t.request('GET', '/v1/ops/projections')).body.items as { name: string; version: number }[]).filter((item) => names.includes(item.name));
     expect(rebuilt.map((item) => item.version)).toEqual(rebuilt.map(() => expect.any(Number)));
     expect(rebuilt.every((item) => item.version >= 2)).toBe(true);
     expect((await t.request('GET', `/v1/organizations/${organization}`)).body.memberCount).toBe(1);

@@ -185,7 +185,7 @@ describe('operations', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       projections = await t.request('GET', '/v1/ops/projections');
     }
-    expect(projections.body.items.map((p: { name: string }) => p.name).sort()).toEqual(['erasure', 'invitations', 'mail', 'read_model', 'search', 'sessions']);
+    expect(projections.body.items.map((p: { name: string }) => p.name).sort()).toEqual(['erasure', 'invitations', 'mail', 'read_model', 'search', 'sessions', 'webhooks']);
     for (const item of projections.body.items) expect(item).toMatchObject({ state: 'live', deadLetters: 0, checkpoint: expect.stringMatching(/^\d+-\d+$/) });
 
     const metrics = await t.request('GET', '/metrics');

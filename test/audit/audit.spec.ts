@@ -55,10 +55,14 @@ describe('audit', () => {
     expect(masked.status).toBe(200);
     expect(masked.body.items.map((item: { type: string; revision: string }) => [item.revision, item.type])).toEqual([
       ['0', 'UserRegistered'],
-      ['1', 'UserLoggedIn'],
-      ['2', 'UserEmailChanged'],
+      ['1', 'EmailVerificationIssued'],
+      ['2', 'UserLoggedIn'],
+      ['3', 'UserEmailChanged'],
+      ['4', 'EmailVerificationIssued'],
     ]);
-    const [registered, loggedIn, changed] = masked.body.items;
+    const [registered, issued, loggedIn, changed] = masked.body.items;
+    // A mailed token's hash is a secret: an audit reviewer sees that one was issued, never the hash.
+    expect(JSON.stringify(issued.data)).not.toMatch(/[0-9a-f]{64}/);
     expect(registered).toMatchObject({
       streamName: `user-${id}`,
       position: expect.stringMatching(/^\d+-\d+$/),
@@ -75,7 +79,7 @@ describe('audit', () => {
 
     const unmasked = await t.request('GET', `/v1/audit/users/${id}/events`, { key: PII_KEY, headers: { 'x-actor-id': randomUUID(), 'x-correlation-id': 'corr-review' } });
     expect(unmasked.body.items[0].data).toEqual({ userId: id, email: 'alice.audit@example.com', passwordHash: '[redacted]', registeredAt: expect.any(String) });
-    expect(unmasked.body.items[1]).toMatchObject({ clientIp: TEST_CLIENT_IP, data: { ip: TEST_CLIENT_IP } });
+    expect(unmasked.body.items[2]).toMatchObject({ clientIp: TEST_CLIENT_IP, data: { ip: TEST_CLIENT_IP } });
     const recorded = await readsRecorded();
     expect(recorded).toHaveLength(before + 1);
     expect(recorded.at(-1)).toMatchObject({
@@ -96,7 +100,7 @@ describe('audit', () => {
     const erased = await t.request('DELETE', `/v1/users/${id}`);
     expect(erased.status).toBe(202);
     const history = await t.request('GET', `/v1/audit/users/${id}/events`, { key: PII_KEY });
-    expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(['UserRegistered', 'UserErased']);
+    expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(['UserRegistered', 'EmailVerificationIssued', 'UserErased']);
     expect(history.body.items[0]).toMatchObject({ clientIp: '[erased]', data: { userId: id, email: '[erased]', passwordHash: '[erased]' } });
     const masked = await t.request('GET', `/v1/audit/users/${id}/events`, { key: REVIEWER_KEY });
     expect(masked.body.items[0].data).toMatchObject({ email: '[erased]', passwordHash: '[erased]' });

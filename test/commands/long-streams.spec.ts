@@ -49,7 +49,7 @@ describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore)
     expect(erased.status).toBe(202);
 
     const stream = await app.app.get<EventStore>(EVENT_STORE).readStream(`user-${userId}`);
-    expect(stream.length).toBe(4_605); // registration, 4,600 seeded logins, login, password change, login, erasure
+    expect(stream.length).toBe(4_606); // registration and its verification token, 4,600 seeded logins, login, password change, login, erasure
     expect(stream.slice(-4).map((event) => event.type)).toEqual(['UserLoggedIn', 'UserPasswordChanged', 'UserLoggedIn', 'UserErased']);
     const { rows } = await t.database.pool.query('SELECT 1 FROM aggregate_snapshots WHERE stream_name = $1', [`user-${userId}`]);
     expect(rows).toEqual([]); // the erasure took the snapshot with it
@@ -77,5 +77,5 @@ describe.each(EVENT_STORES)('streams of any length over HTTP (%s)', (eventStore)
 });
 
 const seeding = (t: TestApp) => ({ store: t.app.get<EventStore>(EVENT_STORE), codec: t.app.get(EventCodec) });
-const appendLogins = (t: TestApp, userId: string, count: number) => seedUserStream(seeding(t).store, seeding(t).codec, userId, count, { after: 0n });
+const appendLogins = (t: TestApp, userId: string, count: number) => seedUserStream(seeding(t).store, seeding(t).codec, userId, count, { append: true });
 const appendMembers = (t: TestApp, organizationId: string, count: number) => seedMembers(seeding(t).store, seeding(t).codec, organizationId, count);

@@ -8,20 +8,22 @@ const QUARTER_HOUR = 15 * 60_000;
 /**
  * Long user histories, appended directly through the codec and the store as the service writes them (sealed fields
  * sealed), in batches of 1,000: a login every quarter of an hour, each with an eight-hour session, ending now.
- * Without `after`, the stream is new and starts with its registration; with it, the logins follow that revision.
+ * Without `append`, the stream is new and starts with its registration; with it, the logins follow the stream's last
+ * event (a registration over HTTP, which also issues a verification token).
  */
-export async function seedUserStream(store: EventStore, codec: EventCodec, userId: string, logins: number, options: { after?: bigint } = {}): Promise<void> {
+export async function seedUserStream(store: EventStore, codec: EventCodec, userId: string, logins: number, options: { append?: boolean } = {}): Promise<void> {
   const start = Date.now() - (logins + 1) * QUARTER_HOUR;
   const metadata = { occurredAt: new Date(start).toISOString(), service: 'seed' };
   const events: UserEvent[] =
-    options.after === undefined
+    !options.append
       ? [{ type: 'UserRegistered', data: { userId, email: `${userId}@example.com`, passwordHash: '$argon2id$seeded-hash', registeredAt: metadata.occurredAt } }]
       : [];
   for (let i = 0; i < logins; i++) {
     const at = start + (i + 1) * QUARTER_HOUR;
     events.push({ type: 'UserLoggedIn', data: { userId, sessionId: randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: new Date(at + 8 * 3_600_000).toISOString(), ip: '198.51.100.7', at: new Date(at).toISOString() } });
   }
-  let revision = options.after ?? -1n;
+  const [last] = options.append ? await store.readStream(`user-${userId}`, { direction: 'backwards', maxCount: 1 }) : [];
+  let revision = last ? last.revision : -1n;
   for (let from = 0; from < events.length; from += 1_000) {
     const batch = await Promise.all(events.slice(from, from + 1_000).map((event) => codec.encode(event, randomUUID(), metadata)));
     revision = (await store.appendToStream(`user-${userId}`, batch, { expectedRevision: revision < 0n ? 'no_stream' : revision })).nextExpectedRevision;
