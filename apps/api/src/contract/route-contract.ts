@@ -83,7 +83,8 @@ export const successStatus = (contract: RouteContract) => Number(Object.keys(con
 
 /** The codes every route of the contract's kind can answer: auth, hostile input, budgets, idempotency, outages. */
 export function commonErrors(contract: RouteContract): ErrorCode[] {
-  if (contract.scope === 'public') return ['internal_error'];
+  // Hostile input is refused before any route, public ones included (http/input-limits.ts): a query string too.
+  if (contract.scope === 'public') return ['validation_failed', 'input_too_complex', 'internal_error'];
   const hasJsonBody = contract.body !== undefined && !isRaw(contract.body);
   return [
     'unauthorized',
