@@ -5,20 +5,12 @@ import { defineRoute, Input, Route, type RouteInput } from '../contract/route-co
 import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
 import { PG_POOL } from '../infrastructure/tokens';
+import { WebhookResponse } from './webhook-views';
 
 const DELIVERY_STATUSES = ['succeeded', 'failed', 'endpoint_disabled'] as const;
 
-/** An endpoint as the read model shows it: never its secret. */
-const WebhookEndpointView = z.object({
-  id: z.uuid(),
-  url: z.string(),
-  types: z.array(z.string()),
-  description: z.string().nullable(),
-  status: z.enum(['enabled', 'disabled']),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  disabledAt: z.iso.datetime().nullable(),
-});
+/** An endpoint as the read model shows it: the commands' view (never its secret) and its times. */
+const WebhookEndpointView = WebhookResponse.extend({ createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(), disabledAt: z.iso.datetime().nullable() });
 
 export const ListWebhooksRoute = defineRoute({
   id: 'listWebhooks',
