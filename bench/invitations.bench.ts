@@ -7,20 +7,14 @@
  * BENCH_INVITATIONS invitations (default 600) after a warm-up.
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../libs/config/src';
-import { createApp } from '../apps/api/src/create-app';
-import { createTestDatabase, dropTemplate } from '../test/support/postgres';
-import { startPrivateRedis } from '../test/support/private-redis';
-import { type Figure, median, printTable, writeResults } from './lib/bench-kit';
+import { figureOfThirds, timedMicros, withBenchApp } from './lib/bench-app';
+import { median, printTable, writeResults } from './lib/bench-kit';
 
 const INVITATIONS = Number(process.env.BENCH_INVITATIONS ?? 600);
 const WARM_UP = 30;
 
 async function main(): Promise<void> {
-  const database = await createTestDatabase('bench');
-  const redis = await startPrivateRedis();
-  const app = await createApp(loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'silent', RUN_PROJECTORS: 'false' }));
-  try {
+  await withBenchApp(async (app) => {
     const fastify = app.getHttpAdapter().getInstance();
     const send = async (method: 'POST' | 'PATCH', url: string, payload: object, actor?: string) => {
       const response = await fastify.inject({
@@ -34,37 +28,22 @@ async function main(): Promise<void> {
     };
     const owner = (await send('POST', '/v1/users', { email: 'bench.owner@example.com', password: 'a bench password, long enough' })).id;
     const organization = (await send('POST', '/v1/organizations', { name: 'Bench' }, owner)).id;
-    const timed = async (work: () => Promise<unknown>) => {
-      const start = process.hrtime.bigint();
-      await work();
-      return Number(process.hrtime.bigint() - start) / 1e3;
-    };
     const invitations: number[] = [];
     const renames: number[] = [];
     for (let i = 0; i < WARM_UP + INVITATIONS; i++) {
-      const invite = await timed(() => send('POST', `/v1/organizations/${organization}/invitations`, { email: `invitee.${i}@example.com`, role: 'member' }, owner));
-      const rename = await timed(() => send('PATCH', `/v1/organizations/${organization}`, { name: `Bench ${i}` }, owner));
+      const invite = await timedMicros(() => send('POST', `/v1/organizations/${organization}/invitations`, { email: `invitee.${i}@example.com`, role: 'member' }, owner));
+      const rename = await timedMicros(() => send('PATCH', `/v1/organizations/${organization}`, { name: `Bench ${i}` }, owner));
       if (i < WARM_UP) continue;
       invitations.push(invite);
       renames.push(rename);
     }
-    // Three runs of a third each: per-command medians (µs), then as commands a second.
-    const thirds = (values: number[]) => [0, 1, 2].map((k) => values.slice((k * values.length) / 3, ((k + 1) * values.length) / 3));
-    const perSecond = (name: string, values: number[], peer?: Figure): Figure => {
-      const runs = thirds(values).map((run) => 1e6 / median(run));
-      const value = median(runs);
-      return { name, unit: '/s', runs, median: value, ...(peer ? { peer: { name: peer.name, median: peer.median, ratio: value / peer.median } } : {}) };
-    };
-    const floor = perSecond('organization renamed (floor)', renames);
-    const figures = [floor, perSecond('invitation created', invitations, floor)];
+    // Per-command medians (µs), as commands a second.
+    const perSecond = (run: number[]) => 1e6 / median(run);
+    const floor = figureOfThirds('organization renamed (floor)', '/s', renames, perSecond);
+    const figures = [floor, figureOfThirds('invitation created', '/s', invitations, perSecond, floor)];
     printTable(`Invitations (one organization, ${INVITATIONS} invitations, sequential)`, figures);
     console.log(`written to ${writeResults('invitations', figures)}`);
-  } finally {
-    await app.close();
-    await redis.destroy();
-    await database.drop();
-    await dropTemplate();
-  }
+  });
 }
 
 void main().catch((error: unknown) => {

@@ -226,6 +226,15 @@ describe('bad input never changes anything', () => {
     expect(await eventCount()).toBe(before);
   });
 
+  test('public routes refuse a hostile query string as every route does, as their contracts say', async () => {
+    for (const url of ['/health/live', '/health/ready', '/openapi.json']) {
+      const tooLong = await t.request('GET', `${url}?probe=${'x'.repeat(5000)}`, { key: null });
+      expect([tooLong.status, tooLong.body.code]).toEqual([422, 'input_too_complex']);
+      const tooMany = await t.request('GET', `${url}?${Array.from({ length: 101 }, (_, i) => `p${i}=1`).join('&')}`, { key: null });
+      expect([tooMany.status, tooMany.body.code]).toEqual([422, 'input_too_complex']);
+    }
+  });
+
   test('a key without the scope gets 403', async () => {
     const { createHash } = await import('node:crypto');
     const readOnly = await createTestApp({

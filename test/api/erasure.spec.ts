@@ -81,7 +81,7 @@ describe.each(EVENT_STORES)('erasure (DELETE /v1/users/{id}) (%s)', (eventStore)
     const avatar = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(' badge of forget.me.completely@example.com')]);
     const announced = await t.request('POST', '/v1/uploads', { body: { purpose: 'user_avatar', subjectId: person, contentType: 'image/png', size: avatar.length } });
     const url = new URL(announced.body.uploadUrl);
-    const put = await t.app.getHttpAdapter().getInstance().inject({ method: 'PUT', url: url.pathname + url.search, payload: avatar, headers: { 'content-type': 'image/png' } });
+    const put = await t.inject({ method: 'PUT', url: url.pathname + url.search, payload: avatar, headers: { 'content-type': 'image/png' } });
     expect(put.statusCode).toBe(200);
     expect((await t.request('POST', `/v1/users/${person}/avatar`, { body: { objectKey: announced.body.objectKey } })).status).toBe(200);
     const changed = await t.request('POST', `/v1/users/${person}/email`, { body: { email: 'forget.me.later@example.com' } });

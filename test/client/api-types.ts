@@ -214,7 +214,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept an invitation (events InvitationAccepted, MemberJoined) */
-        post: operations["AcceptInvitation_accept"];
+        post: operations["acceptInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -349,10 +349,10 @@ export interface paths {
             cookie?: never;
         };
         /** An organization's invitations, oldest first, in pages */
-        get: operations["ListInvitations_list"];
+        get: operations["listInvitations"];
         put?: never;
         /** Invite someone by email (event InvitationCreated) */
-        post: operations["CreateInvitation_create"];
+        post: operations["createInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -370,7 +370,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke a pending invitation (event InvitationRevoked) */
-        delete: operations["RevokeInvitation_revoke"];
+        delete: operations["revokeInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -386,7 +386,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send an invitation again with a new token (event InvitationResent) */
-        post: operations["ResendInvitation_resend"];
+        post: operations["resendInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -763,10 +763,10 @@ export interface paths {
             cookie?: never;
         };
         /** The webhook endpoints, oldest first (without secrets) */
-        get: operations["WebhookQueries_list"];
+        get: operations["listWebhooks"];
         put?: never;
         /** Create a webhook endpoint; its signing secret is shown once */
-        post: operations["CreateWebhook_create"];
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -781,15 +781,15 @@ export interface paths {
             cookie?: never;
         };
         /** A webhook endpoint (without its secret) */
-        get: operations["WebhookQueries_one"];
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
         /** Delete a webhook endpoint */
-        delete: operations["DeleteWebhook_remove"];
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         /** Change a webhook endpoint (URL, types, description, enabled) */
-        patch: operations["UpdateWebhook_update"];
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/v1/webhooks/{id}/deliveries": {
@@ -800,7 +800,7 @@ export interface paths {
             cookie?: never;
         };
         /** Delivery attempts, newest first: event id, time, HTTP status or error, duration, next retry */
-        get: operations["WebhookQueries_deliveries"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -819,7 +819,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Deliver again every matching event since a time or an event id */
-        post: operations["ReplayWebhook_replay"];
+        post: operations["replayWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -836,7 +836,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rotate the signing secret (shown once); the old one also signs for 24 h */
-        post: operations["RotateWebhookSecret_rotate"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -886,7 +886,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -900,7 +900,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -910,11 +910,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
             /** @description internal_error */
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -955,7 +969,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -969,7 +983,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -983,7 +997,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -997,7 +1011,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1011,7 +1025,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1021,17 +1035,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description upload_mismatch */
+            /** @description validation_failed, input_too_complex, upload_mismatch */
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "upload_mismatch";
+                        code?: "validation_failed" | "input_too_complex" | "upload_mismatch";
                     };
                 };
             };
@@ -1039,7 +1053,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1066,7 +1080,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1076,11 +1090,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
             /** @description internal_error */
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1107,7 +1135,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1125,11 +1153,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
             /** @description internal_error */
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1143,7 +1185,7 @@ export interface operations {
             503: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1178,7 +1220,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1189,7 +1231,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1203,7 +1245,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1217,7 +1259,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1231,9 +1273,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1247,7 +1289,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,9 +1303,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1290,18 +1332,32 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
             /** @description internal_error */
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1333,7 +1389,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1344,7 +1400,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1358,7 +1414,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1372,7 +1428,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1386,9 +1442,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1402,7 +1458,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1416,9 +1472,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1447,7 +1503,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1475,7 +1531,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1489,7 +1545,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1503,7 +1559,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1517,7 +1573,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1531,7 +1587,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1545,9 +1601,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1561,7 +1617,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1575,9 +1631,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1608,7 +1664,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,7 +1683,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1641,7 +1697,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1655,7 +1711,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1669,7 +1725,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1683,7 +1739,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1697,9 +1753,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1713,7 +1769,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,9 +1783,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1758,7 +1814,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1786,7 +1842,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,7 +1856,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1814,7 +1870,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1828,7 +1884,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,7 +1898,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,9 +1912,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1872,7 +1928,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1886,9 +1942,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,7 +1975,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1938,7 +1994,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1952,7 +2008,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1966,7 +2022,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1980,7 +2036,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1994,7 +2050,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2008,9 +2064,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2024,7 +2080,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2038,9 +2094,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2072,7 +2128,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2096,7 +2152,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,7 +2166,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2124,7 +2180,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2138,9 +2194,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2154,7 +2210,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,9 +2224,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2182,12 +2238,15 @@ export interface operations {
             };
         };
     };
-    AcceptInvitation_accept: {
+    acceptInvitation: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2203,71 +2262,196 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        invitationId?: string;
+                        /** Format: date-time */
+                        joinedAt: string;
+                        /** Format: uuid */
+                        organizationId: string;
+                        role: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description invitation_not_found */
+            /** @description user_not_found, invitation_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found" | "invitation_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict, email_mismatch, already_member */
+            /** @description idempotency_key_in_flight, concurrency_conflict, email_mismatch, already_member */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict" | "email_mismatch" | "already_member";
+                    };
                 };
             };
             /** @description invitation_expired */
             410: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invitation_expired";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
@@ -2287,7 +2471,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2313,7 +2497,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2327,7 +2511,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2341,7 +2525,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2355,9 +2539,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2371,7 +2555,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2385,9 +2569,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2418,8 +2602,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -2435,7 +2619,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2449,7 +2633,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2463,7 +2647,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2477,7 +2661,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2491,7 +2675,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2505,7 +2689,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2519,9 +2703,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2535,7 +2719,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2549,9 +2733,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2582,8 +2766,8 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -2602,7 +2786,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2616,7 +2800,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2630,7 +2814,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2644,7 +2828,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2658,7 +2842,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2672,7 +2856,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2686,9 +2870,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2702,7 +2886,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2716,9 +2900,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2749,8 +2933,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -2766,7 +2950,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2780,7 +2964,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2794,7 +2978,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2808,7 +2992,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2822,7 +3006,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2836,7 +3020,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2850,9 +3034,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2866,7 +3050,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,9 +3064,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2913,8 +3097,8 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -2929,7 +3113,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2943,7 +3127,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2957,7 +3141,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2971,7 +3155,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2985,7 +3169,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2999,7 +3183,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3013,9 +3197,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3029,7 +3213,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3043,9 +3227,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3083,8 +3267,8 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -3104,7 +3288,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3118,7 +3302,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3132,7 +3316,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3146,7 +3330,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,7 +3344,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3174,7 +3358,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3188,7 +3372,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3202,7 +3386,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3216,9 +3400,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3232,7 +3416,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3246,9 +3430,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3279,7 +3463,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3299,7 +3483,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3313,7 +3497,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,7 +3511,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3341,7 +3525,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3355,7 +3539,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3369,9 +3553,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3385,7 +3569,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,9 +3583,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3415,7 +3599,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3454,8 +3638,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -3477,7 +3661,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3491,7 +3675,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3505,7 +3689,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3519,7 +3703,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3533,7 +3717,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3547,7 +3731,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3561,7 +3745,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3575,7 +3759,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3589,9 +3773,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3605,7 +3789,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3619,9 +3803,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3633,11 +3817,17 @@ export interface operations {
             };
         };
     };
-    ListInvitations_list: {
+    listInvitations: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "accepted" | "revoked" | "expired";
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -3649,72 +3839,171 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            email: string | null;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            invitedBy: string;
+                            role: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "revoked" | "expired";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "organization_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    CreateInvitation_create: {
+    createInvitation: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -3734,72 +4023,196 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        organizationId: string;
+                        role: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "revoked" | "expired";
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description organization_not_found */
+            /** @description user_not_found, organization_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found" | "organization_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict, already_member, invitation_pending */
+            /** @description idempotency_key_in_flight, concurrency_conflict, already_member, invitation_pending */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict" | "already_member" | "invitation_pending";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    RevokeInvitation_revoke: {
+    revokeInvitation: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -3812,72 +4225,155 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description organization_not_found, invitation_not_found */
+            /** @description user_not_found, organization_not_found, invitation_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found" | "organization_not_found" | "invitation_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict, invitation_not_pending */
+            /** @description idempotency_key_in_flight, concurrency_conflict, invitation_not_pending */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict" | "invitation_not_pending";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    ResendInvitation_resend: {
+    resendInvitation: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id": string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -3890,62 +4386,154 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        organizationId: string;
+                        role: string;
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "revoked" | "expired";
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
-            /** @description forbidden, forbidden */
+            /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description organization_not_found, invitation_not_found */
+            /** @description user_not_found, organization_not_found, invitation_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "user_not_found" | "organization_not_found" | "invitation_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict, invitation_not_pending */
+            /** @description idempotency_key_in_flight, concurrency_conflict, invitation_not_pending */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict" | "invitation_not_pending";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
@@ -3977,8 +4565,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -3992,7 +4580,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4006,7 +4594,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4020,7 +4608,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4034,7 +4622,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4048,7 +4636,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4062,7 +4650,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4076,7 +4664,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4090,7 +4678,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4104,9 +4692,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4120,7 +4708,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4134,9 +4722,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4170,7 +4758,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4190,7 +4778,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4204,7 +4792,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4218,7 +4806,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4232,7 +4820,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4246,7 +4834,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4260,9 +4848,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4276,7 +4864,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4290,9 +4878,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4306,7 +4894,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4347,8 +4935,8 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -4368,7 +4956,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4382,7 +4970,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4396,7 +4984,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4410,7 +4998,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4424,7 +5012,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4438,7 +5026,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4452,7 +5040,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4466,7 +5054,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4480,9 +5068,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4496,7 +5084,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4510,9 +5098,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4546,8 +5134,8 @@ export interface operations {
             204: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -4557,7 +5145,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4571,7 +5159,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4585,7 +5173,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4599,7 +5187,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4613,7 +5201,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4627,7 +5215,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4641,9 +5229,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4657,7 +5245,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4671,9 +5259,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4713,8 +5301,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -4734,7 +5322,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4748,7 +5336,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4762,7 +5350,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4776,7 +5364,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4790,7 +5378,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4804,7 +5392,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4818,7 +5406,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4832,7 +5420,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4846,9 +5434,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4862,7 +5450,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4876,9 +5464,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4918,8 +5506,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -4941,7 +5529,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4955,7 +5543,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4969,7 +5557,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4983,7 +5571,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4997,7 +5585,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5011,7 +5599,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5025,7 +5613,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5039,7 +5627,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5053,9 +5641,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5069,7 +5657,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5083,9 +5671,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5125,8 +5713,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -5148,7 +5736,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5162,7 +5750,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5176,7 +5764,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5190,7 +5778,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5204,7 +5792,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5218,7 +5806,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5232,7 +5820,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5246,7 +5834,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5260,9 +5848,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5276,7 +5864,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5290,9 +5878,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5331,8 +5919,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -5354,7 +5942,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5368,7 +5956,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5382,7 +5970,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5396,7 +5984,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5410,7 +5998,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5424,7 +6012,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5438,7 +6026,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5452,7 +6040,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5466,9 +6054,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5482,7 +6070,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5496,9 +6084,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5533,8 +6121,8 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -5544,7 +6132,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5558,7 +6146,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5572,7 +6160,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5586,7 +6174,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5600,7 +6188,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5614,7 +6202,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5628,7 +6216,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5642,9 +6230,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5658,7 +6246,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5672,9 +6260,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5710,8 +6298,8 @@ export interface operations {
             204: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -5721,7 +6309,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5735,7 +6323,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5749,7 +6337,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5763,7 +6351,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5777,7 +6365,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5791,7 +6379,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5805,7 +6393,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5819,9 +6407,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5835,7 +6423,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5849,9 +6437,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5885,7 +6473,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5904,7 +6492,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5918,7 +6506,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5932,7 +6520,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5946,9 +6534,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5962,7 +6550,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5976,9 +6564,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5992,7 +6580,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6025,7 +6613,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6043,7 +6631,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6057,7 +6645,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6071,7 +6659,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6085,9 +6673,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6101,7 +6689,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6115,9 +6703,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6131,7 +6719,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6167,8 +6755,8 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -6188,7 +6776,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6202,7 +6790,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6216,7 +6804,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6230,7 +6818,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6244,7 +6832,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6258,7 +6846,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6272,7 +6860,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6286,9 +6874,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6302,7 +6890,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6316,9 +6904,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6351,8 +6939,8 @@ export interface operations {
             204: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -6362,7 +6950,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6376,7 +6964,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6390,7 +6978,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6404,7 +6992,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6418,7 +7006,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6432,7 +7020,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6446,9 +7034,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6462,7 +7050,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6476,9 +7064,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6492,7 +7080,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6522,7 +7110,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6540,7 +7128,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6554,7 +7142,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6568,7 +7156,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6582,9 +7170,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6598,7 +7186,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6612,9 +7200,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6628,7 +7216,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6670,8 +7258,8 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -6693,7 +7281,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6707,7 +7295,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6721,7 +7309,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6735,7 +7323,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6749,7 +7337,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6763,7 +7351,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6777,7 +7365,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6791,7 +7379,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6805,9 +7393,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6821,7 +7409,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6835,9 +7423,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6868,7 +7456,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6893,7 +7481,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6907,7 +7495,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6921,7 +7509,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6935,7 +7523,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6949,9 +7537,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6965,7 +7553,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6979,9 +7567,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6995,7 +7583,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7031,8 +7619,8 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -7050,7 +7638,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7064,7 +7652,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7078,7 +7666,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7092,7 +7680,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7106,7 +7694,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7120,7 +7708,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7134,7 +7722,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7148,9 +7736,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7164,7 +7752,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7178,9 +7766,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7211,7 +7799,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7236,7 +7824,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7250,7 +7838,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7264,7 +7852,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7278,7 +7866,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7292,7 +7880,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7306,9 +7894,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7322,7 +7910,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7336,9 +7924,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7352,7 +7940,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7385,8 +7973,8 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -7403,7 +7991,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7417,7 +8005,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7431,7 +8019,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7445,7 +8033,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7459,7 +8047,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7473,7 +8061,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7487,9 +8075,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7503,7 +8091,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7517,9 +8105,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7558,8 +8146,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -7573,7 +8161,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7587,7 +8175,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7601,7 +8189,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7615,7 +8203,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7629,7 +8217,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7643,7 +8231,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7657,7 +8245,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7671,7 +8259,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7685,9 +8273,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7701,7 +8289,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7715,9 +8303,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7756,8 +8344,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -7773,7 +8361,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7787,7 +8375,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7801,7 +8389,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7815,7 +8403,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7829,7 +8417,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7843,7 +8431,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7857,7 +8445,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7871,7 +8459,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7885,9 +8473,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7901,7 +8489,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7915,9 +8503,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7957,8 +8545,8 @@ export interface operations {
             204: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -7968,7 +8556,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7982,7 +8570,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7996,7 +8584,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8010,7 +8598,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8024,7 +8612,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8038,7 +8626,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8052,7 +8640,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8066,7 +8654,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8080,9 +8668,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8096,7 +8684,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8110,9 +8698,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8143,7 +8731,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8163,7 +8751,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8177,7 +8765,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8191,7 +8779,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8205,7 +8793,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8219,7 +8807,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8233,9 +8821,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8249,7 +8837,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8263,9 +8851,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8279,7 +8867,7 @@ export interface operations {
             504: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8312,8 +8900,8 @@ export interface operations {
             204: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -8323,7 +8911,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8337,7 +8925,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8351,7 +8939,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8365,7 +8953,7 @@ export interface operations {
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8379,7 +8967,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8393,7 +8981,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8407,9 +8995,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8423,7 +9011,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8437,9 +9025,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8474,8 +9062,8 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
-                    /** @description Position of the last event appended; pass it as X-Consistent-With */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
                     "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
@@ -8492,7 +9080,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8506,7 +9094,7 @@ export interface operations {
             401: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8520,7 +9108,7 @@ export interface operations {
             403: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8534,7 +9122,7 @@ export interface operations {
             409: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8548,7 +9136,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8562,7 +9150,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8576,7 +9164,7 @@ export interface operations {
             422: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8590,9 +9178,9 @@ export interface operations {
             429: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8606,7 +9194,7 @@ export interface operations {
             500: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8620,9 +9208,9 @@ export interface operations {
             503: {
                 headers: {
                     /** @description Seconds until a retry may succeed */
-                    "Retry-After"?: string;
+                    "Retry-After": string;
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8634,11 +9222,15 @@ export interface operations {
             };
         };
     };
-    WebhookQueries_list: {
+    listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8648,63 +9240,140 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            disabledAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            status: "enabled" | "disabled";
+                            types: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        }[];
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    CreateWebhook_create: {
+    createWebhook: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8722,6 +9391,10 @@ export interface operations {
             /** @description Success */
             201: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8737,58 +9410,159 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthorized */
-            401: {
+            /** @description malformed_request */
+            400: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused, webhook_target_refused */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused, webhook_target_refused */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "webhook_target_refused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    WebhookQueries_one: {
+    getWebhook: {
         parameters: {
             query?: never;
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -8800,72 +9574,166 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledAt: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        types: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
             /** @description projection_lagging */
             504: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    DeleteWebhook_remove: {
+    deleteWebhook: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -8877,72 +9745,153 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description unauthorized */
-            401: {
+            /** @description malformed_request */
+            400: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    UpdateWebhook_update: {
+    updateWebhook: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -8963,6 +9912,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8977,67 +9930,177 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthorized */
-            401: {
+            /** @description malformed_request */
+            400: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused, webhook_target_refused */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused, webhook_target_refused */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused" | "webhook_target_refused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    WebhookQueries_deliveries: {
+    listWebhookDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "succeeded" | "failed" | "endpoint_disabled";
+            };
             header?: {
-                "X-Actor-Id"?: string;
+                /** @description Wait (at most 5 s) until the read model has this X-Event-Position */
+                "X-Consistent-With"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -9049,63 +10112,169 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            attempt: number;
+                            /** Format: date-time */
+                            attemptedAt: string;
+                            durationMs: number;
+                            error: string | null;
+                            eventId: string;
+                            eventType: string;
+                            httpStatus: number | null;
+                            nextRetryAt: string | null;
+                            responseExcerpt: string | null;
+                            /** @enum {string} */
+                            status: "succeeded" | "failed" | "endpoint_disabled";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed, input_too_complex */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+            /** @description projection_lagging */
+            504: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "projection_lagging";
+                    };
                 };
             };
         };
     };
-    ReplayWebhook_replay: {
+    replayWebhook: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -9123,72 +10292,188 @@ export interface operations {
             /** @description Success */
             202: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        from: string;
+                        redelivering: boolean;
+                        /** Format: uuid */
+                        webhookId: string;
+                    };
+                };
+            };
+            /** @description malformed_request */
+            400: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
             };
             /** @description unauthorized */
             401: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused, validation_failed */
-            422: {
+            /** @description payload_too_large */
+            413: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };
     };
-    RotateWebhookSecret_rotate: {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header: {
+                /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
-                "X-Actor-Id"?: string;
+                "X-Correlation-Id"?: string;
             };
             path: {
                 id: string;
@@ -9200,6 +10485,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    /** @description Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With */
+                    "X-Event-Position"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9208,58 +10497,134 @@ export interface operations {
                     };
                 };
             };
-            /** @description unauthorized */
-            401: {
+            /** @description malformed_request */
+            400: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_request";
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
                 };
             };
             /** @description forbidden */
             403: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
                 };
             };
             /** @description webhook_not_found */
             404: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
                 };
             };
-            /** @description concurrency_conflict */
+            /** @description idempotency_key_in_flight, concurrency_conflict */
             409: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
                 };
             };
-            /** @description validation_failed, idempotency_key_reused */
+            /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex" | "idempotency_key_reused";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
                 };
             };
             /** @description internal_error */
             500: {
                 headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
                 };
             };
         };

@@ -27,7 +27,7 @@ export interface Adapter {
 export async function localAdapter(): Promise<Adapter> {
   const directory = mkdtempSync(join(tmpdir(), 'uploads-'));
   const inject = (t: TestApp, method: 'PUT' | 'GET', url: string, body?: Buffer, contentType?: string) =>
-    t.app.getHttpAdapter().getInstance().inject({ method, url: new URL(url).pathname + new URL(url).search, ...(body ? { payload: body, headers: { 'content-type': contentType! } } : {}) });
+    t.inject({ method, url: new URL(url).pathname + new URL(url).search, ...(body ? { payload: body, headers: { 'content-type': contentType! } } : {}) });
   return {
     name: 'local',
     env: () => ({ UPLOADS_DIR: directory, PUBLIC_BASE_URL: 'http://files.test' }),

@@ -18,9 +18,10 @@ interface Operation {
 }
 
 /**
- * Holds every response of the HTTP suites to `/openapi.json`: its status must be one the operation lists, its
- * content type one listed for that status (or no body when none is listed), and a JSON body must match the schema.
- * Operations still documented the old way (`x-contract: false`) and paths the document does not have are skipped.
+ * Holds every response of the HTTP suites to `/openapi.json`: its status must be one the operation lists, every
+ * header declared for that status present when required and matching its schema when present, its content type one
+ * listed for that status (or no body when none is listed), and a JSON body must match the schema. Paths the document
+ * does not have are skipped.
  */
 export class DocumentCheck {
   private readonly operations: Operation[] = [];
@@ -41,11 +42,13 @@ export class DocumentCheck {
   mismatch(method: string, url: string, response: CheckedResponse): string | undefined {
     const path = url.split('?')[0]!;
     const found = this.operations.find((candidate) => candidate.method === method.toUpperCase() && candidate.pattern.test(path));
-    if (!found || found.operation['x-contract'] === false) return undefined;
+    if (!found) return undefined;
     const name = `${found.method} ${found.template} (${found.operation.operationId})`;
     const responses = found.operation.responses as Json;
     const documented = responses[String(response.status)] ?? responses.default;
     if (!documented) return `${name} answered ${response.status}, which the document does not list (it lists ${Object.keys(responses).join(', ')}); body: ${excerpt(response.text)}`;
+    const header = this.headerMismatch(`${found.method} ${found.template} ${response.status}`, documented.headers as Json | undefined, response.headers);
+    if (header) return `${name} answered ${response.status} ${header}`;
     const contentType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const content = documented.content as Json | undefined;
     if (!content) return response.text === '' ? undefined : `${name} answered ${response.status} with a body, where the document lists none: ${excerpt(response.text)}`;
@@ -62,6 +65,22 @@ export class DocumentCheck {
     if (validate(body)) return undefined;
     const problems = (validate.errors ?? []).slice(0, 5).map((error) => `${error.instancePath || '(body)'} ${error.message}${error.params && 'allowedValues' in error.params ? ` ${JSON.stringify(error.params.allowedValues)}` : ''}`);
     return `${name} answered ${response.status} with a body the document does not allow: ${problems.join('; ')}; body: ${excerpt(response.text)}`;
+  }
+
+  /** The first declared header that is required and missing, or present with a value its schema does not allow. */
+  private headerMismatch(key: string, declared: Json | undefined, headers: CheckedResponse['headers']): string | undefined {
+    for (const [header, declaration] of Object.entries<Json>(declared ?? {})) {
+      const value = headers[header.toLowerCase()];
+      if (value === undefined) {
+        if (declaration.required === true) return `without the header ${header}, which the document requires`;
+        continue;
+      }
+      const validate = this.validator(`${key} header ${header}`, declaration.schema ?? {});
+      for (const one of Array.isArray(value) ? value : [value]) {
+        if (!validate(String(one))) return `with the header ${header}: ${JSON.stringify(String(one))}, which its schema does not allow (${(validate.errors ?? []).map((error) => error.message).join('; ')})`;
+      }
+    }
+    return undefined;
   }
 
   private validator(key: string, schema: Json): ValidateFunction {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { StandardSchemaValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
@@ -14,7 +13,6 @@ import { registerCorrelationIds } from './http/correlation';
 import { enforceInputLimits } from './http/input-limits';
 import { requireJsonBodies } from './http/json-only';
 import { nestLogger, registerRequestLogging } from './http/request-logging';
-import { validationProblem } from './http/validation-problem';
 import { MAX_UPLOAD_BYTES } from './files/upload-rules';
 import { ServiceKeys } from './auth/service-keys';
 import { REDIS } from './infrastructure/tokens';
@@ -52,7 +50,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   registerConsoleHttp(app.getHttpAdapter().getInstance());
   // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
   app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
-  app.useGlobalPipes(new StandardSchemaValidationPipe({ exceptionFactory: validationProblem }));
   // No enableShutdownHooks(): main.ts owns the signals and the one shutdown path (drain, then close).
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,7 +1,6 @@
 import type { DomainEvent } from '../../event-codec/src';
 import { INTEGRATION_EVENT_TYPES } from './integration-event';
-import { invitationEventOf } from './invitation-events';
-import { type MappableEvent, toIntegrationEvents } from './to-integration-events';
+import { toIntegrationEvents } from './to-integration-events';
 
 /**
  * A realistic history: people register with addresses, log in from addresses, get mailed tokens, run organizations
@@ -58,19 +57,23 @@ const domain: DomainEvent[] = [
   { type: 'WebhookEndpointDisabled', data: { webhookId: token, reason: 'retry_window_exhausted', eventId: `evt_${session}`, failingSince: AT, disabledAt: AT } },
 ];
 
-// The invitation events as their stored data has them: the address and the token hash are there (sealed, or opened
-// by a reader that may open them), and must not come out.
-const invitations = [
-  invitationEventOf('InvitationCreated', {
-    organizationId: org, invitationId: invitation, email: PERSONAL.bobEmail, role: 'member', invitedBy: ada, tokenId: token, tokenHash: PERSONAL.tokenHash,
-    expiresAt: EXPIRES, createdAt: AT,
-  }),
-  invitationEventOf('InvitationAccepted', { organizationId: org, invitationId: invitation, userId: bob, acceptedAt: AT }),
-  invitationEventOf('InvitationRevoked', { organizationId: org, invitationId: invitation, byUserId: ada, revokedAt: AT }),
-  invitationEventOf('InvitationExpired', { organizationId: org, invitationId: invitation, expiredAt: AT }),
+// The invitation events: the address and the token hash are there (sealed, or opened by a reader that may open
+// them), and must not come out.
+const invitations: DomainEvent[] = [
+  {
+    type: 'InvitationCreated',
+    data: {
+      organizationId: org, invitationId: invitation, email: PERSONAL.bobEmail, emailHash: PERSONAL.tokenHash, role: 'member', invitedBy: ada, tokenId: token,
+      tokenHash: PERSONAL.tokenHash, expiresAt: EXPIRES, createdAt: AT,
+    },
+  },
+  { type: 'InvitationResent', data: { organizationId: org, invitationId: invitation, tokenId: token, tokenHash: PERSONAL.tokenHash, expiresAt: EXPIRES, resentAt: AT } },
+  { type: 'InvitationAccepted', data: { organizationId: org, invitationId: invitation, userId: bob, acceptedAt: AT } },
+  { type: 'InvitationRevoked', data: { organizationId: org, invitationId: invitation, byUserId: ada, revokedAt: AT } },
+  { type: 'InvitationExpired', data: { organizationId: org, invitationId: invitation, expiredAt: AT } },
 ];
 
-const history: MappableEvent[] = [...domain, ...invitations.map((event) => event!)];
+const history: DomainEvent[] = [...domain, ...invitations];
 const published = history.flatMap((event, i) => toIntegrationEvents(event, { id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`, occurredAt: AT }));
 const payloads = published.map((event) => JSON.stringify(event));
 

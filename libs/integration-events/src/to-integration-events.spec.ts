@@ -1,7 +1,6 @@
 import type { DomainEvent } from '../../event-codec/src';
 import { INTEGRATION_EVENT_TYPES, type IntegrationEvent } from './integration-event';
-import { invitationEventOf } from './invitation-events';
-import { integrationEventId, type MappableEvent, sourceTypesOf, type StoredFacts, toIntegrationEvents } from './to-integration-events';
+import { integrationEventId, integrationEventsOf, sourceTypesOf, type StoredFacts, toIntegrationEvents } from './to-integration-events';
 
 const USER = '0b5f4f6e-6a0e-4c47-9a57-3f1a2b9d0c11';
 const OTHER = '7d2c1e55-9f0a-4b8e-8c3d-1a2b3c4d5e6f';
@@ -12,7 +11,7 @@ const AT = '2026-12-01T22:00:00.000Z';
 const stored: StoredFacts = { id: STORED_ID, occurredAt: AT };
 
 /** Given a stored domain event, when it is mapped, then these integration events come out. */
-function given(event: MappableEvent, facts: StoredFacts = stored) {
+function given(event: DomainEvent, facts: StoredFacts = stored) {
   return {
     then(expected: Array<Omit<IntegrationEvent, 'id' | 'occurredAt'>>): void {
       expect(toIntegrationEvents(event, facts)).toEqual(expected.map((e, i) => ({ id: integrationEventId(facts.id, i), occurredAt: facts.occurredAt, ...e })));
@@ -87,29 +86,35 @@ describe('integration events: the mapping from domain events', () => {
     ]);
   });
 
-  it('invitation events, read from their stored data, carry ids, the role and the expiry', () => {
-    const created = invitationEventOf('InvitationCreated', {
-      organizationId: ORG, invitationId: INVITATION, email: 'sealed-email', role: 'member', invitedBy: USER, tokenId: 'tok-1', tokenHash: 'sealed-hash',
-      expiresAt: '2026-12-08T22:00:00.000Z', createdAt: AT,
-    });
-    given(created!).then([
+  it('invitation events carry ids, the role and the expiry; never the address or the token; a resend publishes nothing', () => {
+    const created: DomainEvent = {
+      type: 'InvitationCreated',
+      data: {
+        organizationId: ORG, invitationId: INVITATION, email: 'sealed-email', emailHash: 'keyed-hash', role: 'member', invitedBy: USER, tokenId: 'tok-1', tokenHash: 'sealed-hash',
+        expiresAt: '2026-12-08T22:00:00.000Z', createdAt: AT,
+      },
+    };
+    given(created).then([
       { type: 'invitation.created', version: 1, data: { organizationId: ORG, invitationId: INVITATION, role: 'member', invitedBy: USER, expiresAt: '2026-12-08T22:00:00.000Z' } },
     ]);
-    given(invitationEventOf('InvitationAccepted', { organizationId: ORG, invitationId: INVITATION, userId: OTHER, acceptedAt: AT })!).then([
+    given({ type: 'InvitationAccepted', data: { organizationId: ORG, invitationId: INVITATION, userId: OTHER, acceptedAt: AT } }).then([
       { type: 'invitation.accepted', version: 1, data: { organizationId: ORG, invitationId: INVITATION, userId: OTHER } },
     ]);
-    given(invitationEventOf('InvitationRevoked', { organizationId: ORG, invitationId: INVITATION, byUserId: USER, revokedAt: AT })!).then([
+    given({ type: 'InvitationRevoked', data: { organizationId: ORG, invitationId: INVITATION, byUserId: USER, revokedAt: AT } }).then([
       { type: 'invitation.revoked', version: 1, data: { organizationId: ORG, invitationId: INVITATION, byUserId: USER } },
     ]);
-    given(invitationEventOf('InvitationExpired', { organizationId: ORG, invitationId: INVITATION, expiredAt: AT })!).then([
+    given({ type: 'InvitationExpired', data: { organizationId: ORG, invitationId: INVITATION, expiredAt: AT } }).then([
       { type: 'invitation.expired', version: 1, data: { organizationId: ORG, invitationId: INVITATION } },
     ]);
+    given({ type: 'InvitationResent', data: { organizationId: ORG, invitationId: INVITATION, tokenId: 'tok-2', tokenHash: 'sealed-hash', expiresAt: AT, resentAt: AT } }).then([]);
   });
 
-  it('a malformed invitation event, or a type that is not one, is not an invitation event', () => {
-    expect(invitationEventOf('InvitationAccepted', { organizationId: ORG })).toBeUndefined();
-    expect(invitationEventOf('SomethingElse', { organizationId: ORG, invitationId: INVITATION })).toBeUndefined();
-    expect(invitationEventOf('toString', {})).toBeUndefined();
+  it('of what the codec read, a domain event maps as it is; a foreign or undecodable one publishes nothing', () => {
+    const recorded = { id: STORED_ID, metadata: { occurredAt: AT } };
+    const accepted: DomainEvent = { type: 'InvitationAccepted', data: { organizationId: ORG, invitationId: INVITATION, userId: OTHER, acceptedAt: AT } };
+    expect(integrationEventsOf({ kind: 'domain', event: accepted }, recorded)).toEqual(toIntegrationEvents(accepted, { id: STORED_ID, occurredAt: AT }));
+    expect(integrationEventsOf({ kind: 'foreign' }, recorded)).toEqual([]);
+    expect(integrationEventsOf({ kind: 'undecodable', reason: 'InvitationAccepted: invitationId missing' }, recorded)).toEqual([]);
   });
 
   it('events other services are not told about publish nothing', () => {

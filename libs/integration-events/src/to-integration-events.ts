@@ -1,11 +1,8 @@
 import type { DomainEvent } from '../../event-codec/src';
 import { INTEGRATION_EVENT_VERSIONS, type IntegrationEvent, type IntegrationEventType } from './integration-event';
-import { type InvitationEvent, invitationEventOf } from './invitation-events';
 
-/** What the mapping reads: a decoded domain event (or, until the domain declares them, an invitation event). */
-export type MappableEvent = DomainEvent | InvitationEvent;
-type MappableType = MappableEvent['type'];
-type DataOf<T extends MappableType> = Extract<MappableEvent, { type: T }>['data'];
+type DomainType = DomainEvent['type'];
+type DataOf<T extends DomainType> = Extract<DomainEvent, { type: T }>['data'];
 
 /** What the store recorded about the event: its id (the integration event's id derives from it) and its time. */
 export interface StoredFacts {
@@ -13,7 +10,7 @@ export interface StoredFacts {
   occurredAt: string;
 }
 
-interface Publication<T extends MappableType> {
+interface Publication<T extends DomainType> {
   type: IntegrationEventType;
   data(data: DataOf<T>): Record<string, unknown>;
 }
@@ -26,7 +23,7 @@ interface Publication<T extends MappableType> {
  * Organization names are left out too: the contract is ids only, a consumer reads the current name by id, and a
  * name can be a person's (a sole trader's) that a delivered webhook could never take back.
  */
-const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
+const PUBLICATIONS: { [T in DomainType]: Publication<T> | null } = {
   UserRegistered: { type: 'user.registered', data: (d) => ({ userId: d.userId }) },
   UserEmailChanged: { type: 'user.email_changed', data: (d) => ({ userId: d.userId }) },
   UserEmailVerified: { type: 'user.email_verified', data: (d) => ({ userId: d.userId }) },
@@ -47,7 +44,11 @@ const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
   },
   PaymentMethodSet: null,
   OrganizationLogoChanged: null,
-  MemberJoined: { type: 'membership.created', data: (d) => ({ organizationId: d.organizationId, userId: d.userId, role: d.role, ...invitationOf(d) }) },
+  MemberJoined: {
+    type: 'membership.created',
+    // `invitationId` when the member joined by accepting an invitation.
+    data: (d) => ({ organizationId: d.organizationId, userId: d.userId, role: d.role, ...(d.invitationId ? { invitationId: d.invitationId } : {}) }),
+  },
   MemberRoleChanged: {
     type: 'membership.role_changed',
     data: (d) => ({ organizationId: d.organizationId, userId: d.userId, role: d.role, previousRole: d.previousRole }),
@@ -77,20 +78,11 @@ const PUBLICATIONS: { [T in MappableType]: Publication<T> | null } = {
 };
 
 /**
- * A member who joined by accepting an invitation: the invitations work adds `invitationId` to MemberJoined. Read
- * here only if it is a non-empty string, so the mapping compiles and works both before and after that merge.
- */
-function invitationOf(data: DataOf<'MemberJoined'>): { invitationId?: string } {
-  const invitationId = (data as { invitationId?: unknown }).invitationId;
-  return typeof invitationId === 'string' && invitationId.length > 0 ? { invitationId } : {};
-}
-
-/**
  * The integration events one stored domain event publishes: none or one today (the array leaves room for an event
  * that tells two things). Pure: the same stored event always maps to the same events, ids included.
  */
-export function toIntegrationEvents(event: MappableEvent, stored: StoredFacts): IntegrationEvent[] {
-  const publication = PUBLICATIONS[event.type] as Publication<MappableType> | null | undefined;
+export function toIntegrationEvents(event: DomainEvent, stored: StoredFacts): IntegrationEvent[] {
+  const publication = PUBLICATIONS[event.type] as Publication<DomainType> | null | undefined;
   if (!publication) return [];
   return [{ id: integrationEventId(stored.id, 0), type: publication.type, version: INTEGRATION_EVENT_VERSIONS[publication.type], occurredAt: stored.occurredAt, data: publication.data(event.data) }];
 }
@@ -100,7 +92,7 @@ export function integrationEventId(storedEventId: string, index: number): string
   return index === 0 ? `evt_${storedEventId}` : `evt_${storedEventId}_${index}`;
 }
 
-/** The domain (and invitation) event types that publish any of `types`: what a reader of the store filters on. */
+/** The domain event types that publish any of `types`: what a reader of the store filters on. */
 export function sourceTypesOf(types: readonly IntegrationEventType[]): string[] {
   return Object.entries(PUBLICATIONS)
     .filter(([, publication]) => publication !== null && types.includes(publication.type))
@@ -110,8 +102,6 @@ export function sourceTypesOf(types: readonly IntegrationEventType[]): string[] 
 /** What the store recorded, as `RecordedEvent` (libs/event-store) has it; typed here by shape, not imported. */
 export interface StoredEventFacts {
   id: string;
-  type: string;
-  data: unknown;
   metadata: { occurredAt: string };
 }
 
@@ -119,14 +109,10 @@ export interface StoredEventFacts {
 export type CheckedEvent = { kind: 'domain'; event: DomainEvent } | { kind: 'foreign' } | { kind: 'undecodable'; reason: string };
 
 /**
- * The integration events of one event decoded by the codec (`decodeEach`): a domain event maps as it is; an event
- * the domain does not declare yet (the invitations) is read from its stored data by the local shapes; one that could
- * not be decoded publishes nothing (a projector parks it; the feed moves past it).
+ * The integration events of one event decoded by the codec (`decodeEach`): a domain event maps as it is; a foreign
+ * one (not ours) and one that could not be decoded publish nothing (a projector parks it; the feed moves past it).
  */
 export function integrationEventsOf(checked: CheckedEvent, recorded: StoredEventFacts): IntegrationEvent[] {
-  const stored = { id: recorded.id, occurredAt: recorded.metadata.occurredAt };
-  if (checked.kind === 'domain') return toIntegrationEvents(checked.event, stored);
-  if (checked.kind === 'undecodable') return [];
-  const invitation = invitationEventOf(recorded.type, recorded.data);
-  return invitation ? toIntegrationEvents(invitation, stored) : [];
+  if (checked.kind !== 'domain') return [];
+  return toIntegrationEvents(checked.event, { id: recorded.id, occurredAt: recorded.metadata.occurredAt });
 }

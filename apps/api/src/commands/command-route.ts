@@ -1,9 +1,7 @@
-import { applyDecorators, type CallHandler, createParamDecorator, type ExecutionContext, HttpCode, Injectable, type NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { type CallHandler, createParamDecorator, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
-import { RequiresScope } from '../auth/requires-scope.decorator';
-import type { Scope } from '../auth/service-keys';
-import { type IdempotentRequest, IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import type { IdempotentRequest } from '../idempotency/idempotency.interceptor';
 import { CommandEnvelope } from './command-envelope';
 import type { Handled } from './handled';
 
@@ -41,13 +39,6 @@ export class CommandResponseInterceptor implements NestInterceptor {
     );
   }
 }
-
-/**
- * Every command route in one decorator: its method and path (`Post(':id/members')`), its success status, its scope,
- * `Idempotency-Key`, and the response set from the outcome.
- */
-export const CommandRoute = (route: MethodDecorator, status: number, scope: Scope = 'commands') =>
-  applyDecorators(route, HttpCode(status), RequiresScope(scope), UseInterceptors(IdempotencyInterceptor, CommandResponseInterceptor));
 
 /** The command's envelope, built from the request once; the only thing about the request that goes past the route. */
 export const Envelope = createParamDecorator((_data: unknown, context: ExecutionContext): CommandEnvelope => {

@@ -3,25 +3,25 @@
  * The route validates its input with it (`@Input()`), Nest routes by it (`@Route()`), and `/openapi.json` is built
  * from it (apps/api/src/openapi/openapi-document.ts), so the three cannot say different things.
  *
- * HOW TO CONVERT A ROUTE (zod + `@Documented` + `@CommandRoute` → contract)
+ * HOW TO WRITE A ROUTE (every route callers reach has one; the document refuses a route without it)
  * 1. Beside the controller, `export const XRoute = defineRoute({...})`:
- *    - `id`: a unique camelCase operationId (`addMember`); `summary`: the old `@Documented` summary;
- *    - `method`, `path`: the FULL path (`/v1/organizations/:id/members`), and make the class `@Controller()`;
- *    - `scope`: the old `@RequiresScope`/`@CommandRoute` scope, or `'public'`;
- *    - `command: true` for what `@CommandRoute` or `IdempotencyInterceptor` marked (Idempotency-Key, X-Event-Position);
+ *    - `id`: a unique camelCase operationId (`addMember`); `summary`: one line for the document;
+ *    - `method`, `path`: the FULL path (`/v1/organizations/:id/members`), and the class is `@Controller()`;
+ *    - `scope`: the service key's scope the route needs, or `'public'`;
+ *    - `command: true` for an idempotent command (Idempotency-Key, X-Event-Position, the stored response replayed);
  *    - `actor: 'required'` when the command acts for an end user (X-Actor-Id), `'optional'` when it may;
- *    - `readsFrom`: the old `@ReadsFrom` projection (X-Consistent-With);
- *    - `params: { id: PathId }` (was `@Param('id', IdPipe)`), `query`, `headers` (lower-case names), `body`: zod schemas;
+ *    - `readsFrom`: the projection a query reads (X-Consistent-With);
+ *    - `params: { id: PathId }`, `query`, `headers` (lower-case names), `body`: zod schemas;
  *    - `responses: { 201: ResponseSchema }` (every status the route answers itself; `null` for no body,
- *      `raw('text/plain')` for non-JSON), `errors`: the old `@Documented` errors plus any code the route's own
- *      code paths throw. Codes every route can answer (auth, limits, idempotency) are added for you.
- * 2. Replace `@CommandRoute(...)`, `@Get(...)`, `@HttpCode`, `@RequiresScope`, `@ReadsFrom`, `@Documented` by `@Route(XRoute)`.
- * 3. Replace `@Param`/`@Body({ schema })`/`@Query`/`@Headers` by one `@Input() input: RouteInput<typeof XRoute>`
- *    (`input.params.id`, `input.body`, ...). `@Envelope()`, `@Ctx()` stay.
+ *      `raw('text/plain')` for non-JSON), `errors`: every code the route's own code paths and its decider throw.
+ *      Codes every route can answer (auth, limits, idempotency) are added for you (`commonErrors`).
+ * 2. Decorate the method with `@Route(XRoute)` (path, status, scope, idempotency, consistency).
+ * 3. Take one `@Input() input: RouteInput<typeof XRoute>` (`input.params.id`, `input.body`, ...); `@Envelope()`,
+ *    `@Ctx()` stay.
  * 4. `npm run openapi:generate`: rewrites test/client/openapi.json and api-types.ts,
  *    which test/client/openapi-files.spec.ts holds to the running service.
  * Every HTTP test then checks each response against the document (test/support/openapi-check.ts): a status, content
- * type or body the contract does not list fails the test, naming the operation.
+ * type, declared header or body the contract does not allow fails the test, naming the operation.
  */
 import { applyDecorators, createParamDecorator, type ExecutionContext, HttpCode, RequestMapping, RequestMethod, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
@@ -83,7 +83,8 @@ export const successStatus = (contract: RouteContract) => Number(Object.keys(con
 
 /** The codes every route of the contract's kind can answer: auth, hostile input, budgets, idempotency, outages. */
 export function commonErrors(contract: RouteContract): ErrorCode[] {
-  if (contract.scope === 'public') return ['internal_error'];
+  // Hostile input is refused before any route, public ones included (http/input-limits.ts): a query string too.
+  if (contract.scope === 'public') return ['validation_failed', 'input_too_complex', 'internal_error'];
   const hasJsonBody = contract.body !== undefined && !isRaw(contract.body);
   return [
     'unauthorized',

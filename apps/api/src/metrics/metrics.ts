@@ -36,67 +36,48 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly projectionEventsProcessed = new Gauge({
-    name: 'accounts_projection_events_processed',
-    help: 'Events processed by each projection since it started',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
+  readonly projectionEventsProcessed = this.gauge(
+    'accounts_projection_events_processed',
+    'Events processed by each projection since it started',
+    ['projection'],
+  );
 
-  readonly projectionLagEvents = new Gauge({
-    name: 'accounts_projection_lag_events',
-    help: 'Events in $all that a projection has not processed yet',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
+  readonly projectionLagEvents = this.gauge('accounts_projection_lag_events', 'Events in $all that a projection has not processed yet', ['projection']);
 
-  readonly projectionLagSeconds = new Gauge({
-    name: 'accounts_projection_lag_seconds',
-    help: 'Age of the oldest event a projection has not processed yet',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
+  readonly projectionLagSeconds = this.gauge('accounts_projection_lag_seconds', 'Age of the oldest event a projection has not processed yet', ['projection']);
 
-  readonly projectionDeadLetters = new Gauge({
-    name: 'accounts_projection_dead_letters',
-    help: 'Events a projection parked because it could not apply them',
-    labelNames: ['projection'] as const,
-    registers: [this.registry],
-  });
+  readonly projectionDeadLetters = this.gauge('accounts_projection_dead_letters', 'Events a projection parked because it could not apply them', ['projection']);
 
-  readonly webhookFailingEndpoints = new Gauge({
-    name: 'accounts_webhook_failing_endpoints',
-    help: 'Webhook endpoints whose current event is failing (being retried); each one\'s lag is accounts_projection_lag_events{projection="webhook:<id>"}',
-    registers: [this.registry],
-  });
+  readonly webhookFailingEndpoints = this.gauge(
+    'accounts_webhook_failing_endpoints',
+    'Webhook endpoints whose current event is failing (being retried); each one\'s lag is accounts_projection_lag_events{projection="webhook:<id>"}',
+  );
 
-  readonly webhookDisabledEndpoints = new Gauge({
-    name: 'accounts_webhook_disabled_endpoints',
-    help: 'Webhook endpoints disabled after their 24-hour retry window',
-    registers: [this.registry],
-  });
+  readonly webhookDisabledEndpoints = this.gauge('accounts_webhook_disabled_endpoints', 'Webhook endpoints disabled after their 24-hour retry window');
 
-  readonly invisibleEvents = new Gauge({
-    name: 'accounts_events_invisible',
-    help: 'Events committed but not yet visible to readers, held back by the oldest running transaction of the cluster',
-    registers: [this.registry],
-  });
+  readonly invisibleEvents = this.gauge(
+    'accounts_events_invisible',
+    'Events committed but not yet visible to readers, held back by the oldest running transaction of the cluster',
+  );
 
-  readonly visibilityHeldSeconds = new Gauge({
-    name: 'accounts_events_visibility_held_seconds',
-    help: 'How long readers have been held back: age of the transaction holding the horizon (0 when nothing is hidden)',
-    registers: [this.registry],
-  });
+  readonly visibilityHeldSeconds = this.gauge(
+    'accounts_events_visibility_held_seconds',
+    'How long readers have been held back: age of the transaction holding the horizon (0 when nothing is hidden)',
+  );
 
   /** Which backend holds the horizon: its pid and database as labels (value 1); never its query. */
-  readonly visibilityHolder = new Gauge({
-    name: 'accounts_events_visibility_holder',
-    help: 'The backend whose transaction holds events back (pid, database, state)',
-    labelNames: ['pid', 'database', 'state'] as const,
-    registers: [this.registry],
-  });
+  readonly visibilityHolder = this.gauge(
+    'accounts_events_visibility_holder',
+    'The backend whose transaction holds events back (pid, database, state)',
+    ['pid', 'database', 'state'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'accounts_' });
+  }
+
+  /** A gauge in this registry: the one shape every gauge above has (name, help, optional labels). */
+  private gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 }

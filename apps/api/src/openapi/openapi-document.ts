@@ -15,9 +15,14 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output'): Json {
 
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
-const CORRELATION_HEADER = { description: 'The request\'s correlation id (the caller\'s, or a new one)', schema: { type: 'string' } };
-const EVENT_POSITION_HEADER = { description: 'Position of the last event appended; pass it as X-Consistent-With', schema: { type: 'string' } };
-const RETRY_AFTER_HEADER = { description: 'Seconds until a retry may succeed', schema: { type: 'string' } };
+// Response headers: `required` where every such answer carries one, so the tests' check can insist on it.
+const CORRELATION_HEADER = { description: 'The request\'s correlation id (the caller\'s, or a new one)', required: true, schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' } };
+const EVENT_POSITION_HEADER = {
+  description: 'Position of the last event appended (absent when the command appended nothing); pass it as X-Consistent-With',
+  required: false,
+  schema: { type: 'string', pattern: '^\\d{1,20}-\\d{1,20}$' },
+};
+const RETRY_AFTER_HEADER = { description: 'Seconds until a retry may succeed', required: true, schema: { type: 'string', pattern: '^\\d{1,10}$' } };
 
 function content(body: ZodType | RawContent, io: 'input' | 'output'): Json {
   if (isRaw(body)) return Object.fromEntries(body.raw.map((mediaType) => [mediaType, { schema: body.schema ?? {} }]));
@@ -84,9 +89,8 @@ export function operationOf(contract: RouteContract): Json {
 }
 
 /** The whole document: every contract's operation, under its path and method. */
-export function buildDocument(contracts: RouteContract[], legacy: Record<string, Record<string, Json>> = {}): Json {
+export function buildDocument(contracts: RouteContract[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
-  for (const [path, operations] of Object.entries(legacy)) paths[path] = { ...operations };
   const ids = new Set<string>();
   for (const contract of contracts) {
     if (ids.has(contract.id)) throw new Error(`two routes have the operationId ${contract.id}`);

@@ -1,18 +1,73 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { RequiresScope } from '../auth/requires-scope.decorator';
-import { IdPipe } from '../http/ids';
+import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
+import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
 import { PG_POOL } from '../infrastructure/tokens';
-import { Documented } from '../openapi/documented.decorator';
-import { ReadsFrom } from '../queries/consistent-with';
+import { WebhookResponse } from './webhook-views';
 
-const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(100) });
-const DeliveriesQuery = z.strictObject({
-  status: z.enum(['succeeded', 'failed', 'endpoint_disabled']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(40).optional(),
+const DELIVERY_STATUSES = ['succeeded', 'failed', 'endpoint_disabled'] as const;
+
+/** An endpoint as the read model shows it: the commands' view (never its secret) and its times. */
+const WebhookEndpointView = WebhookResponse.extend({ createdAt: z.iso.datetime(), updatedAt: z.iso.datetime(), disabledAt: z.iso.datetime().nullable() });
+
+export const ListWebhooksRoute = defineRoute({
+  id: 'listWebhooks',
+  summary: 'The webhook endpoints, oldest first (without secrets)',
+  method: 'GET',
+  path: '/v1/webhooks',
+  scope: 'webhooks',
+  readsFrom: 'webhooks',
+  query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(100) }),
+  responses: { 200: z.object({ items: z.array(WebhookEndpointView) }) },
+});
+
+export const GetWebhookRoute = defineRoute({
+  id: 'getWebhook',
+  summary: 'A webhook endpoint (without its secret)',
+  method: 'GET',
+  path: '/v1/webhooks/:id',
+  scope: 'webhooks',
+  readsFrom: 'webhooks',
+  params: { id: PathId },
+  responses: { 200: WebhookEndpointView },
+  errors: ['webhook_not_found'],
+});
+
+export const ListWebhookDeliveriesRoute = defineRoute({
+  id: 'listWebhookDeliveries',
+  summary: 'Delivery attempts, newest first: event id, time, HTTP status or error, duration, next retry',
+  method: 'GET',
+  path: '/v1/webhooks/:id/deliveries',
+  scope: 'webhooks',
+  readsFrom: 'webhooks',
+  params: { id: PathId },
+  query: z.strictObject({
+    status: z.enum(DELIVERY_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(40).optional(),
+  }),
+  responses: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          eventId: z.string(),
+          eventType: z.string(),
+          attempt: z.number().int(),
+          attemptedAt: z.iso.datetime(),
+          status: z.enum(DELIVERY_STATUSES),
+          httpStatus: z.number().int().nullable(),
+          error: z.string().nullable(),
+          durationMs: z.number().int(),
+          nextRetryAt: z.iso.datetime().nullable(),
+          responseExcerpt: z.string().nullable(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+  },
+  errors: ['webhook_not_found'],
 });
 
 interface EndpointRow {
@@ -49,32 +104,25 @@ function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** The endpoints (read model `webhook_endpoints`, never a secret) and their delivery attempts (`webhook_deliveries`). */
-@Controller('v1/webhooks')
-@RequiresScope('webhooks')
+@Controller()
 export class WebhookQueriesHttpController {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  @Get()
-  @ReadsFrom('webhooks')
-  @Documented({ summary: 'The webhook endpoints, oldest first (without secrets)', query: ListQuery, errors: ['projection_lagging'] })
-  async list(@Query({ schema: ListQuery }) query: z.infer<typeof ListQuery>) {
+  @Route(ListWebhooksRoute)
+  async list(@Input() { query }: RouteInput<typeof ListWebhooksRoute>) {
     const { rows } = await this.pool.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id LIMIT $1`, [query.limit]);
     return { items: rows.map(view) };
   }
 
-  @Get(':id')
-  @ReadsFrom('webhooks')
-  @Documented({ summary: 'A webhook endpoint (without its secret)', errors: ['webhook_not_found', 'projection_lagging'] })
-  async one(@Param('id', IdPipe) id: string) {
+  @Route(GetWebhookRoute)
+  async one(@Input() { params: { id } }: RouteInput<typeof GetWebhookRoute>) {
     const { rows } = await this.pool.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [id]);
     if (!rows[0]) throw notFound();
     return view(rows[0]);
   }
 
-  @Get(':id/deliveries')
-  @ReadsFrom('webhooks')
-  @Documented({ summary: 'Delivery attempts, newest first: event id, time, HTTP status or error, duration, next retry', query: DeliveriesQuery, errors: ['webhook_not_found'] })
-  async deliveries(@Param('id', IdPipe) id: string, @Query({ schema: DeliveriesQuery }) query: z.infer<typeof DeliveriesQuery>) {
+  @Route(ListWebhookDeliveriesRoute)
+  async deliveries(@Input() { params: { id }, query }: RouteInput<typeof ListWebhookDeliveriesRoute>) {
     const before = decodeCursor(query.cursor);
     const { rows: exists } = await this.pool.query(`SELECT 1 FROM webhook_endpoints WHERE id = $1`, [id]);
     if (exists.length === 0) throw notFound();

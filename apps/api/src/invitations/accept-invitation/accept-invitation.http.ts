@@ -1,23 +1,34 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError, memberOf } from '../../../../../libs/domain/src';
 import { hashEmailedToken } from '../../../../../libs/privacy/src';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
-import { Documented } from '../../openapi/documented.decorator';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { OrganizationHandler } from '../../organizations/organization-handler';
-import { membershipView } from '../../organizations/organization-views';
+import { MembershipResponse, membershipView } from '../../organizations/organization-views';
 import { UserLookup } from '../../users/user-lookup';
 import { InvitationAddresses } from '../invitation-addresses';
-
-const AcceptInvitationRequest = z.strictObject({ token: z.string().max(200) });
 
 /**
  * `POST /v1/invitations/accept` `{token}` with X-Actor-Id (events `InvitationAccepted`, `MemberJoined`): the token
  * names its organization and issue (its MAC checked, so a forged one costs no read); the actor's verified address is
  * a fact gathered here, compared by its keyed hash.
  */
-@Controller('v1/invitations')
+export const AcceptInvitationRoute = defineRoute({
+  id: 'acceptInvitation',
+  summary: 'Accept an invitation (events InvitationAccepted, MemberJoined)',
+  method: 'POST',
+  path: '/v1/invitations/accept',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  body: z.strictObject({ token: z.string().max(200) }),
+  responses: { 201: MembershipResponse.extend({ invitationId: z.uuid().optional() }) },
+  errors: ['invitation_not_found', 'invitation_expired', 'email_mismatch', 'already_member', 'forbidden'],
+});
+
+@Controller()
 export class AcceptInvitationHttpController {
   constructor(
     private readonly organizations: OrganizationHandler,
@@ -25,9 +36,8 @@ export class AcceptInvitationHttpController {
     private readonly users: UserLookup,
   ) {}
 
-  @CommandRoute(Post('accept'), 201)
-  @Documented({ summary: 'Accept an invitation (events InvitationAccepted, MemberJoined)', body: AcceptInvitationRequest, errors: ['invitation_not_found', 'invitation_expired', 'email_mismatch', 'already_member'] })
-  async accept(@Body({ schema: AcceptInvitationRequest }) body: z.infer<typeof AcceptInvitationRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(AcceptInvitationRoute)
+  async accept(@Input() { body }: RouteInput<typeof AcceptInvitationRoute>, @Envelope() envelope: CommandEnvelope) {
     const actorId = envelope.requireActor();
     const parts = this.addresses.tokens.parse(body.token, 'invitation');
     if (!parts) throw new DomainError('invitation_not_found', 'No such invitation.');

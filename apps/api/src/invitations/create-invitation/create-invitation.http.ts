@@ -1,14 +1,14 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import { MAX_INVITATION_HOURS, parseEmail } from '../../../../../libs/domain/src';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
-import { IdPipe } from '../../http/ids';
-import { Documented } from '../../openapi/documented.decorator';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { OrganizationHandler } from '../../organizations/organization-handler';
 import { EmailReservations } from '../../users/email-reservations';
 import { InvitationAddresses } from '../invitation-addresses';
-import { invitationView } from '../invitation-views';
+import { InvitationResponse, invitationView } from '../invitation-views';
 
 // Shape only: the domain checks the address, the role and the hours, and names the field that broke a rule.
 const CreateInvitationRequest = z.strictObject({
@@ -22,7 +22,21 @@ const CreateInvitationRequest = z.strictObject({
  * hash, a new token issue, and who holds the address now (a member is 409 `already_member`). The mail goes out from
  * the event (the mail projection recreates the token from its id).
  */
-@Controller('v1/organizations')
+export const CreateInvitationRoute = defineRoute({
+  id: 'createInvitation',
+  summary: 'Invite someone by email (event InvitationCreated)',
+  method: 'POST',
+  path: '/v1/organizations/:id/invitations',
+  scope: 'commands',
+  command: true,
+  actor: 'required',
+  params: { id: PathId },
+  body: CreateInvitationRequest,
+  responses: { 201: InvitationResponse.required({ email: true }) },
+  errors: ['organization_not_found', 'already_member', 'invitation_pending', 'forbidden'],
+});
+
+@Controller()
 export class CreateInvitationHttpController {
   constructor(
     private readonly organizations: OrganizationHandler,
@@ -30,13 +44,8 @@ export class CreateInvitationHttpController {
     private readonly reservations: EmailReservations,
   ) {}
 
-  @CommandRoute(Post(':id/invitations'), 201)
-  @Documented({
-    summary: 'Invite someone by email (event InvitationCreated)',
-    body: CreateInvitationRequest,
-    errors: ['organization_not_found', 'already_member', 'invitation_pending', 'forbidden'],
-  })
-  async create(@Param('id', IdPipe) id: string, @Body({ schema: CreateInvitationRequest }) body: z.infer<typeof CreateInvitationRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(CreateInvitationRoute)
+  async create(@Input() { params: { id }, body }: RouteInput<typeof CreateInvitationRoute>, @Envelope() envelope: CommandEnvelope) {
     const email = parseEmail(body.email);
     const invitationId = envelope.newId('invitation');
     const command = {

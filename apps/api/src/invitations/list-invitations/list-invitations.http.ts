@@ -1,13 +1,12 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
 import { DomainError } from '../../../../../libs/domain/src';
 import { ERASED, FieldSealer, isSealed } from '../../../../../libs/privacy/src';
-import { RequiresScope } from '../../auth/requires-scope.decorator';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { ProblemError } from '../../http/problem';
 import { READ_MODEL_DB } from '../../infrastructure/tokens';
-import { Documented } from '../../openapi/documented.decorator';
-import { ReadsFrom } from '../../queries/consistent-with';
 
 const STATUSES = ['pending', 'accepted', 'revoked', 'expired'] as const;
 const InvitationsQuery = z.strictObject({
@@ -48,19 +47,43 @@ function decodeCursor(cursor: string): [string, string] {
  * `GET /v1/organizations/{id}/invitations`: the read model's `invitations`, oldest first, in pages. The table keeps the
  * address sealed with the invitation's own key; it is opened here, per page, and reads as null once that key is gone.
  */
-@Controller('v1')
-@RequiresScope('queries')
+export const ListInvitationsRoute = defineRoute({
+  id: 'listInvitations',
+  summary: "An organization's invitations, oldest first, in pages",
+  method: 'GET',
+  path: '/v1/organizations/:id/invitations',
+  scope: 'queries',
+  readsFrom: 'read_model',
+  params: { id: PathId },
+  query: InvitationsQuery,
+  responses: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          id: z.uuid(),
+          email: z.string().nullable(),
+          role: z.string(),
+          status: z.enum(STATUSES),
+          invitedBy: z.uuid(),
+          createdAt: z.iso.datetime(),
+          expiresAt: z.iso.datetime(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+  },
+  errors: ['organization_not_found'],
+});
+
+@Controller()
 export class ListInvitationsHttpController {
   constructor(
     @Inject(READ_MODEL_DB) private readonly db: DatabasePool,
     private readonly sealer: FieldSealer,
   ) {}
 
-  @Get('organizations/:id/invitations')
-  @ReadsFrom('read_model')
-  @Documented({ summary: "An organization's invitations, oldest first, in pages", query: InvitationsQuery, errors: ['organization_not_found', 'projection_lagging'] })
-  async list(@Param('id', new ParseUUIDPipe()) id: string, @Query({ schema: InvitationsQuery }) query: z.infer<typeof InvitationsQuery>) {
-    const organizationId = id.toLowerCase();
+  @Route(ListInvitationsRoute)
+  async list(@Input() { params: { id: organizationId }, query }: RouteInput<typeof ListInvitationsRoute>) {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.db.any(sql.type(InvitationRow)`
       SELECT id, email, role, status, invited_by, created_at, expires_at

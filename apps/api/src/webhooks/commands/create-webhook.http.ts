@@ -1,34 +1,42 @@
-import { Body, Controller, Header, Post } from '@nestjs/common';
+import { Controller, Header } from '@nestjs/common';
 import { z } from 'zod';
 import { newWebhookSecret } from '../../../../../libs/webhooks/src';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { RerunOnRepeat } from '../../idempotency/idempotency.interceptor';
-import { Documented } from '../../openapi/documented.decorator';
 import { WebhookHandler } from '../webhook-handler';
 import { WebhookTargets } from '../webhook-targets';
 import { WebhookResponse, webhookView } from '../webhook-views';
-
-// Shapes only: the decider checks the URL, the types and the description, and names the field that broke a rule.
-const CreateWebhookRequest = z.strictObject({ url: z.string().max(4096), types: z.array(z.string().max(100)).max(50), description: z.string().max(4096).optional() });
-const CreateWebhookResponse = WebhookResponse.extend({ secret: z.string() });
 
 /**
  * `POST /v1/webhooks`: the secret is in this answer and nowhere else, so the answer is never stored for repeats
  * (`RerunOnRepeat`): a repeat is recognised by its derived event id and answered from the endpoint's stream.
  */
-@Controller('v1/webhooks')
+export const CreateWebhookRoute = defineRoute({
+  id: 'createWebhook',
+  summary: 'Create a webhook endpoint; its signing secret is shown once',
+  method: 'POST',
+  path: '/v1/webhooks',
+  scope: 'webhooks',
+  command: true,
+  // Shapes only: the decider checks the URL, the types and the description, and names the field that broke a rule.
+  body: z.strictObject({ url: z.string().max(4096), types: z.array(z.string().max(100)).max(50), description: z.string().max(4096).optional() }),
+  responses: { 201: WebhookResponse.extend({ secret: z.string() }) },
+  errors: ['webhook_target_refused'],
+});
+
+@Controller()
 export class CreateWebhookHttpController {
   constructor(
     private readonly webhooks: WebhookHandler,
     private readonly targets: WebhookTargets,
   ) {}
 
-  @CommandRoute(Post(), 201, 'webhooks')
+  @Route(CreateWebhookRoute)
   @RerunOnRepeat()
   @Header('cache-control', 'no-store')
-  @Documented({ summary: 'Create a webhook endpoint; its signing secret is shown once', body: CreateWebhookRequest, response: CreateWebhookResponse, errors: ['webhook_target_refused'] })
-  async create(@Body({ schema: CreateWebhookRequest }) body: z.infer<typeof CreateWebhookRequest>, @Envelope() envelope: CommandEnvelope) {
+  async create(@Input() { body }: RouteInput<typeof CreateWebhookRoute>, @Envelope() envelope: CommandEnvelope) {
     const webhookId = envelope.newId('webhook');
     const facts = await this.targets.factsFor(body.url);
     const description = body.description !== undefined ? { description: body.description } : {};

@@ -1,18 +1,29 @@
-import { Controller, Delete, Param } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
-import { IdPipe } from '../../http/ids';
-import { Documented } from '../../openapi/documented.decorator';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { WebhookHandler } from '../webhook-handler';
 
 /** `DELETE /v1/webhooks/{id}`: deliveries stop within a tick of the delivery process. */
-@Controller('v1/webhooks')
+export const DeleteWebhookRoute = defineRoute({
+  id: 'deleteWebhook',
+  summary: 'Delete a webhook endpoint',
+  method: 'DELETE',
+  path: '/v1/webhooks/:id',
+  scope: 'webhooks',
+  command: true,
+  params: { id: PathId },
+  responses: { 204: null },
+  errors: ['webhook_not_found'],
+});
+
+@Controller()
 export class DeleteWebhookHttpController {
   constructor(private readonly webhooks: WebhookHandler) {}
 
-  @CommandRoute(Delete(':id'), 204, 'webhooks')
-  @Documented({ summary: 'Delete a webhook endpoint', errors: ['webhook_not_found'] })
-  async remove(@Param('id', IdPipe) id: string, @Envelope() envelope: CommandEnvelope) {
+  @Route(DeleteWebhookRoute)
+  async remove(@Input() { params: { id } }: RouteInput<typeof DeleteWebhookRoute>, @Envelope() envelope: CommandEnvelope) {
     const outcome = await this.webhooks.handle(id, { type: 'DeleteWebhookEndpoint', data: { now: envelope.now } }, envelope);
     return respond(undefined, outcome);
   }

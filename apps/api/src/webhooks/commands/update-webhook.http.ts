@@ -1,9 +1,9 @@
-import { Body, Controller, Param, Patch } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandEnvelope } from '../../commands/command-envelope';
-import { CommandRoute, Envelope, respond } from '../../commands/command-route';
-import { IdPipe } from '../../http/ids';
-import { Documented } from '../../openapi/documented.decorator';
+import { Envelope, respond } from '../../commands/command-route';
+import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
+import { PathId } from '../../http/ids';
 import { WebhookHandler } from '../webhook-handler';
 import { WebhookTargets } from '../webhook-targets';
 import { WebhookResponse, webhookView } from '../webhook-views';
@@ -17,16 +17,28 @@ const UpdateWebhookRequest = z.strictObject({
 });
 
 /** `PATCH /v1/webhooks/{id}`: what is given changes; a new URL is checked as at creation. */
-@Controller('v1/webhooks')
+export const UpdateWebhookRoute = defineRoute({
+  id: 'updateWebhook',
+  summary: 'Change a webhook endpoint (URL, types, description, enabled)',
+  method: 'PATCH',
+  path: '/v1/webhooks/:id',
+  scope: 'webhooks',
+  command: true,
+  params: { id: PathId },
+  body: UpdateWebhookRequest,
+  responses: { 200: WebhookResponse },
+  errors: ['webhook_not_found', 'webhook_target_refused'],
+});
+
+@Controller()
 export class UpdateWebhookHttpController {
   constructor(
     private readonly webhooks: WebhookHandler,
     private readonly targets: WebhookTargets,
   ) {}
 
-  @CommandRoute(Patch(':id'), 200, 'webhooks')
-  @Documented({ summary: 'Change a webhook endpoint (URL, types, description, enabled)', body: UpdateWebhookRequest, response: WebhookResponse, errors: ['webhook_not_found', 'webhook_target_refused'] })
-  async update(@Param('id', IdPipe) id: string, @Body({ schema: UpdateWebhookRequest }) body: z.infer<typeof UpdateWebhookRequest>, @Envelope() envelope: CommandEnvelope) {
+  @Route(UpdateWebhookRoute)
+  async update(@Input() { params: { id }, body }: RouteInput<typeof UpdateWebhookRoute>, @Envelope() envelope: CommandEnvelope) {
     const facts = body.url !== undefined ? await this.targets.factsFor(body.url) : {};
     const outcome = await this.webhooks.handleExisting(id, { type: 'UpdateWebhookEndpoint', data: { ...body, ...facts, now: envelope.now } }, envelope);
     return respond(webhookView(outcome.state), outcome);
