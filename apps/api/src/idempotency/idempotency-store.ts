@@ -14,6 +14,8 @@ export type Claim = IdempotencyClaimOutcome;
 /** Owed releases are retried after this long, doubling up to the most while PostgreSQL stays down. */
 const OWED_RETRY_FIRST_MS = 250;
 const OWED_RETRY_MAX_MS = 4_000;
+/** Releases owed at most: past it (a long outage under heavy traffic) a failed run's claim only goes stale, as before. */
+const OWED_LIMIT = 100_000;
 
 interface ClaimRow {
   outcome: Claim['outcome'];
@@ -159,7 +161,7 @@ export class IdempotencyStore {
   }
 
   private owe(request: IdempotencyClaimRequest): void {
-    if (this.closed) return;
+    if (this.closed || this.owed.size >= OWED_LIMIT) return;
     this.owed.set(identity(request), request);
     this.scheduleOwed();
   }
