@@ -68,6 +68,7 @@ export class ProjectionsHost {
   private readonly lease: LeaseConnection;
   private readonly sweepMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private sweeping: Promise<unknown> = Promise.resolve();
   private readonly onError: ((projection: string, error: unknown) => void) | undefined;
 
@@ -143,6 +144,10 @@ export class ProjectionsHost {
   /** Starts every projection; resolves once those this process leads have caught up with $all as it was at start. */
   async start(): Promise<void> {
     await Promise.all(this.supervisors.map((supervisor) => supervisor.start()));
+    // Stopped while the projections caught up (the API does not await start, so a shutdown soon after it comes
+    // first): start nothing more, or the mail sender's and the webhooks' timers would outlive the stop and keep the
+    // process alive.
+    if (this.stopped) return;
     this.sweepTimer = setInterval(() => void this.sweepInvitations(), this.sweepMs);
     this.sweepTimer.unref();
     this.mailSender?.start();
@@ -161,6 +166,7 @@ export class ProjectionsHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.sweepTimer);
     await this.sweeping;
     await this.mailSender?.stop();

@@ -7,7 +7,7 @@ import { loadConfig, openRedis, redisMasters, type AppConfig, type RedisClient }
 import { createApp } from '../../apps/api/src/create-app';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
-import { startEsdbDouble } from '../esdb-double/esdb-double';
+import { type EsdbDouble, startEsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, type TestDatabase } from './postgres';
 import { DocumentCheck } from './openapi-check';
 import { testRedisUrl } from './redis';
@@ -22,6 +22,8 @@ export interface TestApp {
   redis: RedisClient;
   /** Log lines written by the app (only when created with `captureLogs`). */
   logs: string[];
+  /** The EventStoreDB double, when created with `eventStore: 'esdb'`: a test may change its conditions. */
+  esdb: EsdbDouble | undefined;
   /** Every event in the store, through the app's own event store (either adapter), as stored: sealed fields sealed. */
   allEvents(): Promise<RecordedEvent[]>;
   request(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string>; key?: string | null }): Promise<TestResponse>;
@@ -121,6 +123,7 @@ export async function createTestApp(options: {
     database,
     redis,
     logs,
+    esdb,
     async allEvents() {
       // $all in PostgreSQL shows an event only once every older transaction has ended (see the adapter), so right
       // after a write a projector's open transaction can still hide it: read until every committed event is there.

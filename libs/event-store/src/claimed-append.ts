@@ -1,12 +1,17 @@
 import type { AppendResult, ExpectedRevision, NewEvent } from './event-store.port';
 
-/** Who claims which Idempotency-Key for which request (see apps/api/src/idempotency/idempotency-store.ts). */
+/**
+ * Who claims which Idempotency-Key for which request, as one run (see apps/api/src/idempotency/idempotency-store.ts):
+ * `token` is new for every run and recorded with its claim, so the run completes or gives back only its own claim,
+ * never one that another run has taken over since.
+ */
 export interface IdempotencyClaimRequest {
   service: string;
   actor: string;
   key: string;
   fingerprint: string;
   staleAfterMs: number;
+  token: string;
 }
 
 export type IdempotencyClaimOutcome =

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isStoreUnavailable } from '../../../../libs/database/src';
+import { AppendTooLargeError } from '../../../../libs/event-store/src';
 import { type ErrorCode, type FieldError, isErrorCode, problemDocument, ProblemError } from './problem';
 
 /** Errors that carry a stable code (domain errors do) are recognised by shape, so the domain needs no HTTP import. */
@@ -60,6 +61,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private toProblem(exception: unknown) {
     if (exception instanceof ProblemError) return problemDocument(exception.code, exception.detail, exception.errors);
     if (isCodedError(exception)) return problemDocument(exception.code as ErrorCode, exception.message, exception.fieldErrors);
+    // The store refuses the command's events as one write too large (EventStoreDB's MaxAppendSize): the same request
+    // fails again, so it is the caller's 413, not our 500. The message names no stream: only what to do.
+    if (exception instanceof AppendTooLargeError) {
+      return problemDocument('payload_too_large', "The events this request would record are larger than the event store takes in one write; send less in one request.");
+    }
     if (isStoreUnavailable(exception)) {
       // The error's class only: a driver's message can carry a host name or a connection string.
       this.logger.warn(`store unavailable (${errorName(exception)})`);

@@ -5,11 +5,11 @@ import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
-import { AssumedFactError, ClaimNotGrantedError, type EventStore, isClaimingAppender } from '../../../../libs/event-store/src';
+import { AssumedFactError, ClaimNotGrantedError, type EventStore, type IdempotencyClaimRequest, isClaimingAppender } from '../../../../libs/event-store/src';
 import type { PendingClaim } from '../commands/aggregate-store';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { DeferredClaim } from './deferred-claim';
-import { type Claim, type IdempotencyOwner, IdempotencyStore, type StoredResponse } from './idempotency-store';
+import { type Claim, IdempotencyStore, type StoredResponse } from './idempotency-store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Response headers a replay must carry again. */
@@ -91,26 +91,35 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
 
     request.commandIdSeed = `${service}\u0000${key}\u0000${fingerprint}`;
-    if (withAppend) return this.runClaimingWithAppend(request, reply, next, owner, key, fingerprint);
-    let claim = await this.store.claim(owner, key, fingerprint);
+    const claimRequest = this.store.claimRequest(owner, key, fingerprint);
+    if (withAppend) return this.runClaimingWithAppend(request, reply, next, claimRequest);
+    let claim = await this.store.claim(claimRequest);
     if (claim.outcome === 'replay' && isRerunMarker(claim.response.body)) claim = { outcome: 'claimed' };
     if (claim.outcome !== 'claimed') return answer(claim, reply);
 
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(owner, key, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers: replayedHeaders(reply) }, request.idempotencySubject);
+      await this.store.complete(claimRequest, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers: replayedHeaders(reply) }, request.idempotencySubject);
       return body;
     } catch (error) {
-      const refusal = storedRefusal(error);
-      if (refusal) await this.store.complete(owner, key, refusal, request.idempotencySubject);
-      else await this.store.release(owner, key);
+      await this.settleFailed(claimRequest, error, request.idempotencySubject);
       throw error;
     }
   }
 
+  /**
+   * A claimed run that failed: a definite refusal is stored for repeats; anything else (an outage, a conflict, bad
+   * input) gives the key back, so the caller's retry runs at once instead of meeting its own claim as in flight.
+   */
+  private async settleFailed(claimRequest: IdempotencyClaimRequest, error: unknown, subjectId: string | undefined): Promise<void> {
+    const refusal = storedRefusal(error);
+    if (refusal) await this.store.complete(claimRequest, refusal, subjectId);
+    else await this.store.release(claimRequest);
+  }
+
   /** See ClaimWithAppend: the key is claimed by the command's append, or at the end with the answer. */
-  private async runClaimingWithAppend(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, owner: IdempotencyOwner, key: string, fingerprint: string): Promise<unknown> {
-    let pending = new DeferredClaim(this.store.claimRequest(owner, key, fingerprint), true);
+  private async runClaimingWithAppend(request: IdempotentRequest, reply: FastifyReply, next: CallHandler, claimRequest: IdempotencyClaimRequest): Promise<unknown> {
+    let pending = new DeferredClaim(claimRequest, true);
     request.pendingClaim = pending;
     const handle = async () => {
       try {
@@ -131,25 +140,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (pending.outcome?.outcome === 'claimed') {
       // Claimed by the append: the rest is as for a key claimed first.
       if (!('error' in ran)) {
-        await this.store.complete(owner, key, { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) }, request.idempotencySubject);
+        await this.store.complete(claimRequest, { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) }, request.idempotencySubject);
         return ran.body;
       }
-      const refusal = storedRefusal(error);
-      if (refusal) await this.store.complete(owner, key, refusal, request.idempotencySubject);
-      else await this.store.release(owner, key);
+      await this.settleFailed(claimRequest, error, request.idempotencySubject);
       throw error;
     }
     // Nothing was appended: the answer is stored with the claim, unless the key is someone else's.
     const refusal = 'error' in ran ? storedRefusal(error) : undefined;
     if ('error' in ran && !refusal) {
       // Not an answer to keep (a conflict, an outage, bad input): a key already used still answers as it would.
-      const claim = await this.store.claim(owner, key, fingerprint);
+      const claim = await this.store.claim(claimRequest);
       if (claim.outcome !== 'claimed') return answer(claim, reply);
-      await this.store.release(owner, key);
+      await this.store.release(claimRequest);
       throw error;
     }
     const response = refusal ?? { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) };
-    const claim = await this.store.claimAndComplete(owner, key, fingerprint, response, request.idempotencySubject);
+    const claim = await this.store.claimAndComplete(claimRequest, response, request.idempotencySubject);
     if (claim.outcome !== 'claimed') return answer(claim, reply);
     if ('error' in ran) throw error;
     return ran.body;

@@ -79,7 +79,7 @@ export class PostgresEventStore implements EventStore, ClaimingAppender {
 
   /**
    * Claim the Idempotency-Key, check the assumed facts and append, in one round trip (`es_append_claimed`,
-   * migrations/0012_claimed_append.sql). The idempotency records must live in this database.
+   * migrations/0012_claimed_append.sql, with 0018's claim token). The idempotency records must live in this database.
    */
   async appendClaimed(
     streamName: string,
@@ -89,7 +89,7 @@ export class PostgresEventStore implements EventStore, ClaimingAppender {
     const expected = options.expectedRevision;
     validateAppend(streamName, events);
     const [kind, revision] = typeof expected === 'bigint' ? ['exact', expected.toString()] : [expected, null];
-    const { service, actor, key, fingerprint, staleAfterMs } = options.claim;
+    const { service, actor, key, fingerprint, staleAfterMs, token } = options.claim;
     try {
       const { rows } = await this.pool.query<{
         claim: IdempotencyClaimOutcome['outcome'];
@@ -101,13 +101,14 @@ export class PostgresEventStore implements EventStore, ClaimingAppender {
         last_transaction_id: string;
         last_sequence: string;
       }>({
-        ...prepared(`SELECT * FROM es_append_claimed($1, $2, $3, $4, $5, $6::text[], $7::text[], $8, $9, $10, $11::uuid[], $12::text[], $13::jsonb[], $14::jsonb[])`),
+        ...prepared(`SELECT * FROM es_append_claimed($1, $2, $3, $4, $5, $6::uuid, $7::text[], $8::text[], $9, $10, $11, $12::uuid[], $13::text[], $14::jsonb[], $15::jsonb[])`),
         values: [
           service,
           actor,
           key,
           fingerprint,
           staleAfterMs,
+          token,
           options.facts.streams,
           options.facts.endedBy,
           streamName,

@@ -9,6 +9,7 @@ import { Envelope, respond } from '../../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';
 import { type Handled, handled } from '../../../commands/handled';
 import { PathId } from '../../../http/ids';
+import { ProblemError } from '../../../http/problem';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
 import { EVENT_STORE, OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
 import { UploadRecords } from '../../../files/upload-records';
@@ -22,6 +23,18 @@ import { organizationStream, userStream } from '../../../../../../libs/streams/s
 /** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
 export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'shred_invitations', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/** PostgreSQL's undefined_table: a projection's tables that no projector has created on this database yet. */
+const UNDEFINED_TABLE = '42P01';
+
+/**
+ * No read model yet (no read-model projector has run on this database): which organizations the person owns is
+ * unknown, and erasing a billing owner cannot be undone, so nothing is done and the caller retries, as after an
+ * outage. Raised before the first step, so the request changes nothing.
+ */
+function readModelNotBuilt(): ProblemError {
+  return new ProblemError('service_unavailable', 'The read model that erasure consults is not built yet; retry after the time in Retry-After.', undefined, 5);
+}
 
 /** The user's decider, blind to `UserErased`: the person as they were just before erasure (their address, to release). */
 const userBeforeErasure = { ...userDecider, fold: (state: UserState, events: readonly UserEvent[]) => userDecider.fold(state, events.filter((event) => event.type !== 'UserErased')) };
@@ -114,7 +127,10 @@ export class EraseUserHandler {
    * lag, so this is the fast path only; the erased-members reaction removes what it missed.
    */
   private async organizationsOf(userId: string): Promise<{ organizationId: string; owned: boolean }[]> {
-    const { rows } = await this.pool.query<{ org_id: string }>('SELECT org_id FROM memberships WHERE user_id = $1', [userId]);
+    const rows = await this.pool
+      .query<{ org_id: string }>('SELECT org_id FROM memberships WHERE user_id = $1', [userId])
+      .then((result) => result.rows)
+      .catch((error: { code?: string }) => Promise.reject(error.code === UNDEFINED_TABLE ? readModelNotBuilt() : error));
     const organizations = [];
     for (const { org_id: organizationId } of rows) {
       const { state } = await this.aggregates.load(organizationStream(organizationId), organizationDecider);
@@ -156,7 +172,7 @@ export class EraseUserHandler {
       )
       .then((result) => result.rows)
       // No schedule yet (the invitations reaction never ran on this database): no invitation to shred.
-      .catch((error: { code?: string }) => (error.code === '42P01' ? [] : Promise.reject(error)));
+      .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? [] : Promise.reject(error)));
     for (const { invitation_id: invitationId } of rows) {
       await this.keys.destroy(invitationId);
       await this.idempotency.forgetSubject(invitationId);
