@@ -69,3 +69,22 @@ export class CpuAccounting {
     return `CPU ms per request: ${each}, other ${(((busy - accounted) * 1000) / requests).toFixed(2)}; machine ${((busy / total) * 100).toFixed(0)}% busy`;
   }
 }
+
+/**
+ * CPU seconds used so far by the PostgreSQL backends connected to `database` (their process titles name it): one
+ * benchmark's share of a server other work shares too. Backends that exited meanwhile are not counted.
+ */
+export function databaseBackendSeconds(database: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+      total += processSeconds(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
+}
