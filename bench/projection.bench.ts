@@ -5,8 +5,14 @@
  * BENCH_ONLY=read-model leaves out search and sessions.
  * The events are what production stores: emails, password hashes and IPs sealed with a data key per person, opened
  * by the projectors' own decoder (one key query per batch, one AES-GCM open per field), as a real rebuild does.
+ * The rebuild also prints the CPU seconds this process and the database's backends spent on it (a machine shared with
+ * other work changes the wall time more than these); BENCH_PROFILE=1 profiles this process during the rebuild and
+ * prints where its CPU went.
  */
 import { createSecretKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { personalDataOf } from '../libs/domain/src';
@@ -26,6 +32,8 @@ import { RedisSessionsSink } from '../projections/src/sessions/redis-sessions.si
 import { createTestDatabase } from '../test/support/postgres';
 import { testRedisUrl } from '../test/support/redis';
 import { type Figure, printTable, writeResults } from './lib/bench-kit';
+import { databaseBackends, databaseBackendSecondsSince } from './lib/cpu-accounting';
+import { summariseProfile } from './lib/profile';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 /** `BENCH_ONLY=read-model`: the read model's catch-up and rebuild beside COPY, without search and sessions (1,000,000 events). */
@@ -145,6 +153,22 @@ async function measureRebuild(store: PostgresEventStore, decoder: EventDecoder, 
   return { ms, rate: total / (ms / 1000) };
 }
 
+/** Starts V8's profiler in this process; the function returned stops it and writes the profile, returning its path. */
+async function startProfile(): Promise<() => Promise<string>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const file = join(tmpdir(), `rebuild-${Date.now()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
+}
+
 async function main(): Promise<void> {
   const database = await createTestDatabase('bench');
   const store = new PostgresEventStore({ connectionString: database.url, poolConfig: { max: 16 } });
@@ -180,7 +204,15 @@ async function main(): Promise<void> {
     const readModel = await measure(store, productionDecoder(database.pool, master), new PostgresProjectionSink(database.pool, new ReadModelProjector(1)), total);
     await expectOpened(database.pool);
     figures.push({ name: `read model catch-up from 0 (${total.toLocaleString('en-US')} events)`, unit: 'events/s', runs: [readModel], median: readModel, peer: { name: 'COPY rows', median: copyRate, ratio: readModel / copyRate } });
+    const cpuBefore = { node: process.cpuUsage(), postgres: databaseBackends(database.name) };
+    const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
     const rebuild = await measureRebuild(store, productionDecoder(database.pool, master), database.pool, total);
+    const profile = await profiler?.();
+    const node = process.cpuUsage(cpuBefore.node);
+    console.log(
+      `read model rebuild CPU: this process ${((node.user + node.system) / 1e6).toFixed(1)} s, the database's backends ${databaseBackendSecondsSince(cpuBefore.postgres, database.name).toFixed(1)} s, over ${(rebuild.ms / 1000).toFixed(1)} s`,
+    );
+    if (profile) console.log(`where this process's CPU went during the rebuild (${profile}):\n${summariseProfile(profile, 30)}`);
     figures.push({ name: 'read model blue/green rebuild, request to swap', unit: 'events/s', runs: [rebuild.rate], median: rebuild.rate, peer: { name: 'COPY rows', median: copyRate, ratio: rebuild.rate / copyRate } });
     console.log(`read model rebuild of ${total.toLocaleString('en-US')} events: ${(rebuild.ms / 1000).toFixed(1)} s from request to swap`);
     if (ONLY) {

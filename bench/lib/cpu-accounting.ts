@@ -69,3 +69,29 @@ export class CpuAccounting {
     return `CPU ms per request: ${each}, other ${(((busy - accounted) * 1000) / requests).toFixed(2)}; machine ${((busy / total) * 100).toFixed(0)}% busy`;
   }
 }
+
+/** CPU seconds used so far by each PostgreSQL backend connected to `database` (their process titles name it). */
+export function databaseBackends(database: string): Map<number, number> {
+  const backends = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+      backends.set(Number(entry), processSeconds(Number(entry)));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return backends;
+}
+
+/**
+ * CPU seconds the backends connected to `database` used since `before` (one benchmark's share of a server other work
+ * shares too). A backend that exited meanwhile (a pool closing an idle connection) is left out: it was idle.
+ */
+export function databaseBackendSecondsSince(before: Map<number, number>, database: string): number {
+  let total = 0;
+  for (const [pid, seconds] of databaseBackends(database)) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}

@@ -39,8 +39,6 @@ export class ReadModelTables implements VersionedTables {
          erased_at       timestamptz,
          email_verified  boolean     NOT NULL DEFAULT false
        )`,
-      // Not unique: the write side guarantees unique emails; a read model must never refuse an event.
-      `CREATE INDEX IF NOT EXISTS ${this.users}_email ON ${this.users} (email) WHERE email IS NOT NULL`,
       `CREATE TABLE IF NOT EXISTS ${this.organizations} (
          id                uuid        PRIMARY KEY,
          name              text        NOT NULL,
@@ -59,8 +57,6 @@ export class ReadModelTables implements VersionedTables {
          joined_at  timestamptz NOT NULL,
          PRIMARY KEY (org_id, user_id)
        )`,
-      `CREATE INDEX IF NOT EXISTS ${this.memberships}_user ON ${this.memberships} (user_id)`,
-      `CREATE INDEX IF NOT EXISTS ${this.memberships}_page ON ${this.memberships} (org_id, joined_at, user_id)`,
       `CREATE TABLE IF NOT EXISTS ${this.invitations} (
          id          uuid        PRIMARY KEY,
          org_id      uuid        NOT NULL,
@@ -73,6 +69,16 @@ export class ReadModelTables implements VersionedTables {
          expires_at  timestamptz NOT NULL,
          ended_at    timestamptz
        )`,
+    ];
+  }
+
+  /** The lookups and pages queries read; the projector itself reads only by primary key. */
+  queryIndexStatements(): string[] {
+    return [
+      // Not unique: the write side guarantees unique emails; a read model must never refuse an event.
+      `CREATE INDEX IF NOT EXISTS ${this.users}_email ON ${this.users} (email) WHERE email IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${this.memberships}_user ON ${this.memberships} (user_id)`,
+      `CREATE INDEX IF NOT EXISTS ${this.memberships}_page ON ${this.memberships} (org_id, joined_at, user_id)`,
       `CREATE INDEX IF NOT EXISTS ${this.invitations}_page ON ${this.invitations} (org_id, created_at, id)`,
     ];
   }

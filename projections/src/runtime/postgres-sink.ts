@@ -35,6 +35,10 @@ export class CheckpointMovedError extends Error {
  */
 export class PostgresProjectionSink implements ProjectionSink {
   private lastStored: Position | undefined;
+  /** This version was being built when prepared, and has not been swapped in since (see applyBatch). */
+  private building = false;
+  /** Set once `beforeActivate` built the query indexes, so the swap need not. */
+  private queryIndexesBuilt = false;
 
   constructor(
     private readonly pool: Pool,
@@ -60,6 +64,13 @@ export class PostgresProjectionSink implements ProjectionSink {
          ON CONFLICT DO NOTHING`,
         [this.projector.name, this.projector.version],
       );
+      const { rows } = await client.query<{ state: string }>(`SELECT state FROM projection_checkpoints WHERE projection = $1 AND version = $2`, [
+        this.projector.name,
+        this.projector.version,
+      ]);
+      this.building = rows[0]?.state === 'building';
+      // A live version has its query indexes (a no-op but for the first start, or tables added to a live version).
+      if (rows[0]?.state === 'live') await this.createQueryIndexes(client);
     });
   }
 
@@ -75,6 +86,10 @@ export class PostgresProjectionSink implements ProjectionSink {
 
   async applyBatch(events: ProjectedEvent[], checkpoint: Position): Promise<{ deadLettered: number }> {
     const deadLettered = await this.inTransaction(async (client) => {
+      // Nobody reads a version being built, so its batches need not wait for the WAL to reach the disk: a batch lost
+      // in a PostgreSQL crash loses its checkpoint with it (one transaction) and is read again. The swap's own commit
+      // is durable, and flushes every batch before it.
+      if (this.building) await client.query(`SET LOCAL synchronous_commit = off`);
       const parked = await this.applyIsolatingFailures(client, events);
       const moved = await client.query(
         `UPDATE projection_checkpoints
@@ -98,8 +113,23 @@ export class PostgresProjectionSink implements ProjectionSink {
     return { deadLettered };
   }
 
+  /**
+   * Builds the query indexes a rebuild went without, while the live version still serves: one sorted pass per index
+   * instead of an update per row written. Each index is its own statement, so each locks one table at a time against
+   * the builder's batches (which wait for it), and the two cannot deadlock.
+   */
+  async beforeActivate(): Promise<void> {
+    for (const statement of this.projector.tables.queryIndexStatements?.() ?? []) await this.pool.query(statement);
+    this.queryIndexesBuilt = true;
+  }
+
   async activate(registry: PoolClient): Promise<void> {
+    // Without beforeActivate, they are built here, in the swap's transaction: no version goes live without them.
+    // (Not again when they were: a CREATE INDEX here would wait on the batch this version's runner is storing, which
+    // waits on this transaction's update of its checkpoint row.)
+    if (!this.queryIndexesBuilt) await this.createQueryIndexes(registry);
     for (const statement of this.projector.tables.activateStatements()) await registry.query(statement);
+    this.building = false; // live from the swap's commit on: its batches are durable again
   }
 
   async drop(): Promise<void> {
@@ -153,6 +183,10 @@ export class PostgresProjectionSink implements ProjectionSink {
         reason,
       ],
     );
+  }
+
+  private async createQueryIndexes(client: PoolClient): Promise<void> {
+    for (const statement of this.projector.tables.queryIndexStatements?.() ?? []) await client.query(statement);
   }
 
   private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {

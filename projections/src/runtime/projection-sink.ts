@@ -21,6 +21,11 @@ export interface ProjectionSink {
    * own pointer (a Redis key, an OpenSearch alias) atomically in their store.
    */
   activate(registry: PoolClient): Promise<void>;
+  /**
+   * Readies a version that has caught up for its swap, outside the swap's transaction and before the live version
+   * stops: what queries need but a build goes without (a PostgreSQL sink's query indexes).
+   */
+  beforeActivate?(): Promise<void>;
   /** Removes everything this version stored: after it was replaced, never while it is live. */
   drop(): Promise<void>;
   /**

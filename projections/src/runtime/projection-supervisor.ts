@@ -194,6 +194,8 @@ export class ProjectionSupervisor {
   private async swap(liveVersion: number, next: RunningVersion): Promise<void> {
     const previous = this.live;
     if (!previous || previous.version !== liveVersion) return;
+    // While the live version still serves: a PostgreSQL version builds its query indexes here (it keeps up meanwhile).
+    await next.sink.beforeActivate?.();
     // Stop the live version first, so the checkpoint the new one must reach stands still.
     await this.stopRunner(previous);
     const target = previous.runner.current().checkpoint;

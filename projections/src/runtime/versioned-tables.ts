@@ -5,6 +5,12 @@ export interface VersionedTables {
   /** A view that exists once some version is live. */
   readonly liveView: string;
   createStatements(): string[];
+  /**
+   * Indexes only queries need (never a constraint or one a projector's own statements use): a version being built
+   * goes without them, since every row it writes would update each one, and gets them in one sorted pass before it
+   * goes live (PostgresProjectionSink). A version live from its first start gets them with its tables.
+   */
+  queryIndexStatements?(): string[];
   activateStatements(): string[];
   /** Every table of this version, for dropping it once a newer version is live. */
   tableNames(): string[];
