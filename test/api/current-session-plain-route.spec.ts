@@ -78,8 +78,9 @@ describe('GET /v1/sessions/current as a plain Fastify route', () => {
   });
 
   test('an unknown or malformed token is 401 session_invalid', async () => {
-    for (const sent of [{ 'x-session-token': 'x'.repeat(43) }, { 'x-session-token': 'short' }, {}]) {
-      const answer = await check(sent);
+    const sent: Record<string, string>[] = [{ 'x-session-token': 'x'.repeat(43) }, { 'x-session-token': 'short' }, {}];
+    for (const headers of sent) {
+      const answer = await check(headers);
       expect([answer.status, answer.body.code, answer.headers['content-type']]).toEqual([401, 'session_invalid', 'application/problem+json; charset=utf-8']);
     }
   });
@@ -95,12 +96,15 @@ describe('GET /v1/sessions/current as a plain Fastify route', () => {
 
   test('each check is logged and measured under its route, and no token, key or address reaches the log', async () => {
     await check({ 'x-session-token': token, 'x-correlation-id': 'plain-route-logged' });
+    // A correlation id is the caller's text: one that is an address is scrubbed from the line, not trusted.
+    const chosen = await check({ 'x-session-token': token, 'x-correlation-id': '198.51.100.23' });
+    expect(chosen.headers['x-correlation-id']).toBe('198.51.100.23');
     const line = t.logs.map((text) => JSON.parse(text)).find((log) => log.msg === 'request' && log.correlationId === 'plain-route-logged');
     expect(line).toMatchObject({ service: 'full', method: 'GET', route: '/v1/sessions/current', status: 200 });
     const metrics = await t.request('GET', '/metrics', { key: key('full') });
     expect(metrics.text).toMatch(/accounts_http_request_duration_seconds_count\{method="GET",route="\/v1\/sessions\/current",status="200"\} [1-9]/);
     const written = t.logs.join('');
-    for (const secret of [token, key('full'), key('tiny'), TEST_CLIENT_IP]) expect(written).not.toContain(secret);
+    for (const secret of [token, key('full'), key('tiny'), TEST_CLIENT_IP, '198.51.100.23']) expect(written).not.toContain(secret);
   });
 
   test('the route is in /openapi.json from its contract', async () => {
