@@ -8,6 +8,7 @@ import { createLogger } from '../../../libs/privacy/src';
 import { AppModule } from './app.module';
 import { Metrics } from './metrics/metrics';
 import type { AppConfig } from '../../../libs/config/src';
+import { registerPlainRoutes } from './contract/plain-route';
 import { registerConsoleHttp } from './console/console-http';
 import { registerCorrelationIds } from './http/correlation';
 import { enforceInputLimits } from './http/input-limits';
@@ -50,6 +51,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   registerConsoleHttp(app.getHttpAdapter().getInstance());
   // Image bodies, for the local object store's signed upload URLs only (every /v1 route refuses non-JSON first).
   app.getHttpAdapter().getInstance().addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
+  registerPlainRoutes(app.getHttpAdapter().getInstance(), app);
   // No enableShutdownHooks(): main.ts owns the signals and the one shutdown path (drain, then close).
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

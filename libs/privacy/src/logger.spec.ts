@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger';
+import { createLogger, safeFields } from './logger';
 import { maskEmail, maskIp } from './masking';
 
 function capture() {
@@ -35,6 +35,16 @@ describe('redacting logger', () => {
     for (const value of Object.values(secrets)) expect(output).not.toContain(value);
     expect(output).toContain('registered');
     expect(lines).toHaveLength(5);
+  });
+
+  test('a line of safe fields skips scrubbing but not redaction by path; the mark does not leak to other lines', () => {
+    const { lines, logger } = capture();
+    logger.info(safeFields({ route: '/v1/sessions/current', token: secrets.token, ip: secrets.ip, status: 200 }), 'request');
+    logger.info({ detail: `from ${secrets.ip}` }, 'plain line');
+    const [safe, plain] = lines.map((line) => JSON.parse(line));
+    expect(safe).toMatchObject({ route: '/v1/sessions/current', token: '[redacted]', ip: '[redacted]', status: 200, msg: 'request' });
+    expect(plain.detail).toBe('from [redacted-ip]');
+    expect(lines.join('')).not.toContain(secrets.token);
   });
 
   test('keeps ids and positions readable', () => {

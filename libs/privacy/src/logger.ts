@@ -91,6 +91,20 @@ export function scrub(value: unknown, depth = 0): unknown {
   );
 }
 
+/** Marks a log object whose every field is safe by construction (see `safeFields`): the logger does not scrub it. */
+const SAFE_FIELDS = Symbol('safe log fields');
+
+/**
+ * For lines written on every request (the request log): fields that are ids we made or checked, names from our own
+ * configuration, route templates and numbers, never input. Scrubbing them is a deep copy and five regular
+ * expressions per string, about 20 µs a line, as much as a session check's own work; the caller vouches instead.
+ * Anything taken from the request that is not checked to be an id must go through `scrubText` first.
+ */
+export function safeFields<T extends Record<string, string | number | boolean | undefined>>(fields: T): T {
+  (fields as Record<symbol, boolean>)[SAFE_FIELDS] = true;
+  return fields;
+}
+
 export interface LoggerOptions {
   level?: string;
   destination?: DestinationStream;
@@ -104,9 +118,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       name: options.name ?? 'accounts',
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      formatters: { log: (object) => scrub(object) as Record<string, unknown> },
+      formatters: { log: (object) => ((object as Record<symbol, unknown>)[SAFE_FIELDS] ? object : (scrub(object) as Record<string, unknown>)) },
       hooks: {
         logMethod(args, method) {
+          // A line of safe fields has a fixed message too.
+          if (typeof args[0] === 'object' && args[0] !== null && (args[0] as Record<symbol, unknown>)[SAFE_FIELDS]) return method.apply(this, args);
           method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
         },
       },

@@ -25,6 +25,8 @@ export class SessionsUnavailableError extends Error {
  */
 export class SessionReader {
   private liveVersion: number | undefined;
+  /** The live version's keys, built once per version rather than on every check. */
+  private liveKeys: SessionKeys | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -34,7 +36,7 @@ export class SessionReader {
 
   async validate(tokenHash: string): Promise<StoredSession | undefined> {
     return this.unlessDown(async () => {
-      let keys = SessionKeys.forVersion(this.liveVersion ?? (await this.readLiveVersion()));
+      let keys = this.liveKeys ?? (await this.keysOfLiveVersion());
       for (;;) {
         const reply = (await runScript(
           this.redis,
@@ -105,8 +107,14 @@ export class SessionReader {
     return SessionKeys.forVersion(live);
   }
 
+  private async keysOfLiveVersion(): Promise<SessionKeys> {
+    await this.readLiveVersion();
+    return this.liveKeys!;
+  }
+
   private async readLiveVersion(): Promise<number> {
     this.liveVersion = Number((await this.redis.get(SessionKeys.LIVE_VERSION)) ?? '1');
+    if (this.liveKeys?.version !== this.liveVersion) this.liveKeys = SessionKeys.forVersion(this.liveVersion);
     return this.liveVersion;
   }
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from '../http/problem';
-import type { ContextualRequest } from '../http/request-context';
+import type { ContextualRequest, RequestContext } from '../http/request-context';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE } from './requires-scope.decorator';
 import { callingServiceOf } from './bearer-key';
 import { type CallingService, type Scope, ServiceKeys } from './service-keys';
@@ -25,28 +25,33 @@ export class ServiceKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
     const request = context.switchToHttp().getRequest<ContextualRequest>();
-
-    const service = callingServiceOf(request, this.keys);
-    if (!service) throw new ProblemError('unauthorized', 'A valid service key is required (Authorization: Bearer <key>).');
-    if (!scope || !service.scopes.has(scope)) {
-      throw new ProblemError('forbidden', `This key lacks the scope this route needs${scope ? ` (${scope})` : ''}.`);
-    }
-
-    const actorHeader = request.headers['x-actor-id'];
-    if (actorHeader !== undefined && (typeof actorHeader !== 'string' || !UUID.test(actorHeader))) {
-      throw new ProblemError('validation_failed', 'X-Actor-Id must be a user id (UUID).', [
-        { field: 'X-Actor-Id', message: 'must be a UUID' },
-      ]);
-    }
-    request.accountsContext = {
-      service,
-      actorId: actorHeader?.toLowerCase(),
-      correlationId: request.correlationId ?? request.id,
-      requestId: request.id,
-      clientIp: clientIpOf(request, service),
-    };
+    request.accountsContext = authorize(request, this.keys, scope);
     return true;
   }
+}
+
+/**
+ * The caller's context, or the problem that refuses it: 401 for a missing or unknown key, 403 for a key without
+ * `scope` (or for no scope at all: fail closed), 422 for a malformed `X-Actor-Id` or `X-Client-Ip`. The guard of every
+ * Nest route and the plain Fastify routes (contract/plain-route.ts) call this one function, so they cannot differ.
+ */
+export function authorize(request: ContextualRequest, keys: ServiceKeys, scope: Scope | undefined): RequestContext {
+  const service = callingServiceOf(request, keys);
+  if (!service) throw new ProblemError('unauthorized', 'A valid service key is required (Authorization: Bearer <key>).');
+  if (!scope || !service.scopes.has(scope)) {
+    throw new ProblemError('forbidden', `This key lacks the scope this route needs${scope ? ` (${scope})` : ''}.`);
+  }
+  const actorHeader = request.headers['x-actor-id'];
+  if (actorHeader !== undefined && (typeof actorHeader !== 'string' || !UUID.test(actorHeader))) {
+    throw new ProblemError('validation_failed', 'X-Actor-Id must be a user id (UUID).', [{ field: 'X-Actor-Id', message: 'must be a UUID' }]);
+  }
+  return {
+    service,
+    actorId: actorHeader?.toLowerCase(),
+    correlationId: request.correlationId ?? request.id,
+    requestId: request.id,
+    clientIp: clientIpOf(request, service),
+  };
 }
 
 /**

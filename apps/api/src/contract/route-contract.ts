@@ -153,18 +153,24 @@ function parsedParam(name: string, schema: ZodType, value: unknown): unknown {
 export const Input = createParamDecorator((_data: unknown, context: ExecutionContext): RouteInput<RouteContract> => {
   const contract = Reflect.getMetadata(ROUTE_CONTRACT, context.getHandler()) as RouteContract | undefined;
   if (!contract) throw new Error('@Input() needs @Route(contract) on the same method');
-  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return parseInput(contract, context.switchToHttp().getRequest<FastifyRequest>());
+});
+
+/** What `@Input()` hands a Nest route, and contract/plain-route.ts a plain Fastify one: the same parsing for both. */
+export function parseInput<C extends RouteContract>(contract: C, request: FastifyRequest): RouteInput<C> {
   const pathParams = (request.params ?? {}) as Record<string, unknown>;
-  const params = Object.fromEntries(Object.entries(contract.params ?? {}).map(([name, schema]) => [name, parsedParam(name, schema, pathParams[name])]));
+  const params = contract.params ? Object.fromEntries(Object.entries(contract.params).map(([name, schema]) => [name, parsedParam(name, schema, pathParams[name])])) : {};
   let headers: unknown;
   if (contract.headers) {
-    const named = Object.fromEntries(Object.keys(contract.headers.shape).map((name) => [name, request.headers[name]]));
-    headers = parsed(contract.headers, Object.fromEntries(Object.entries(named).filter(([, value]) => value !== undefined)));
+    // Only the headers the contract names, and only those the request has (a header the schema marks optional).
+    const named: Record<string, unknown> = {};
+    for (const name of Object.keys(contract.headers.shape)) if (request.headers[name] !== undefined) named[name] = request.headers[name];
+    headers = parsed(contract.headers, named);
   }
   return {
     params,
     query: contract.query ? parsed(contract.query, request.query ?? {}) : undefined,
     headers,
     body: contract.body === undefined ? undefined : isRaw(contract.body) ? (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)) : parsed(contract.body, request.body),
-  } as RouteInput<RouteContract>;
-});
+  } as RouteInput<C>;
+}

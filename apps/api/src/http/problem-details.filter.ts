@@ -47,43 +47,50 @@ const OUTAGE_RETRY_AFTER_SECONDS = 2;
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('errors');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.toProblem(exception);
-    if (exception instanceof ProblemError && exception.retryAfterSeconds !== undefined) void reply.header('retry-after', String(exception.retryAfterSeconds));
-    // Every 503 says when to come back, whichever store (or rule) raised it.
-    if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
-    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+    void sendProblem(host.switchToHttp().getResponse<FastifyReply>(), exception);
   }
+}
 
-  private toProblem(exception: unknown) {
-    if (exception instanceof ProblemError) return problemDocument(exception.code, exception.detail, exception.errors);
-    if (isCodedError(exception)) return problemDocument(exception.code as ErrorCode, exception.message, exception.fieldErrors);
-    // The store refuses the command's events as one write too large (EventStoreDB's MaxAppendSize): the same request
-    // fails again, so it is the caller's 413, not our 500. The message names no stream: only what to do.
-    if (exception instanceof AppendTooLargeError) {
-      return problemDocument('payload_too_large', "The events this request would record are larger than the event store takes in one write; send less in one request.");
-    }
-    if (isStoreUnavailable(exception)) {
-      // The error's class only: a driver's message can carry a host name or a connection string.
-      this.logger.warn(`store unavailable (${errorName(exception)})`);
-      return problemDocument('service_unavailable', 'A store this request needs is unavailable; retry after the time in Retry-After.');
-    }
-    const fastifyCode = (exception as { code?: unknown } | undefined)?.code;
-    if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
-      const code = FASTIFY_CODES[fastifyCode];
-      return problemDocument(code, code === 'payload_too_large' ? 'The request body is too large.' : 'The request body could not be read.');
-    }
-    if (exception instanceof HttpException) {
-      const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
-      return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
-    }
-    // Class, message and stack (the logger scrubs them: a driver's message may quote a value); never the request.
-    this.logger.error({ err: exception instanceof Error ? exception : { type: typeof exception } }, 'unhandled error');
-    return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
+const logger = new Logger('errors');
+
+/**
+ * Answers `exception` as `application/problem+json`: the filter of every Nest route and the plain Fastify routes
+ * (contract/plain-route.ts) send errors through this one function.
+ */
+export function sendProblem(reply: FastifyReply, exception: unknown): FastifyReply {
+  const problem = toProblem(exception);
+  if (exception instanceof ProblemError && exception.retryAfterSeconds !== undefined) void reply.header('retry-after', String(exception.retryAfterSeconds));
+  // Every 503 says when to come back, whichever store (or rule) raised it.
+  if (problem.status === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+  return reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+}
+
+function toProblem(exception: unknown) {
+  if (exception instanceof ProblemError) return problemDocument(exception.code, exception.detail, exception.errors);
+  if (isCodedError(exception)) return problemDocument(exception.code as ErrorCode, exception.message, exception.fieldErrors);
+  // The store refuses the command's events as one write too large (EventStoreDB's MaxAppendSize): the same request
+  // fails again, so it is the caller's 413, not our 500. The message names no stream: only what to do.
+  if (exception instanceof AppendTooLargeError) {
+    return problemDocument('payload_too_large', "The events this request would record are larger than the event store takes in one write; send less in one request.");
   }
+  if (isStoreUnavailable(exception)) {
+    // The error's class only: a driver's message can carry a host name or a connection string.
+    logger.warn(`store unavailable (${errorName(exception)})`);
+    return problemDocument('service_unavailable', 'A store this request needs is unavailable; retry after the time in Retry-After.');
+  }
+  const fastifyCode = (exception as { code?: unknown } | undefined)?.code;
+  if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+    const code = FASTIFY_CODES[fastifyCode];
+    return problemDocument(code, code === 'payload_too_large' ? 'The request body is too large.' : 'The request body could not be read.');
+  }
+  if (exception instanceof HttpException) {
+    const code = STATUS_CODES[exception.getStatus()] ?? 'internal_error';
+    return problemDocument(code, code === 'not_found' ? 'No such route.' : safeHttpMessage(exception));
+  }
+  // Class, message and stack (the logger scrubs them: a driver's message may quote a value); never the request.
+  logger.error({ err: exception instanceof Error ? exception : { type: typeof exception } }, 'unhandled error');
+  return problemDocument('internal_error', 'The request failed; it has been logged. Retry later.');
 }
 
 /** An error's class, never its message (which may quote input); Nest's logger takes a string, not an object. */

@@ -2,7 +2,10 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics';
+import { safeFields, scrubText } from '../../../../libs/privacy/src';
 import type { ContextualRequest } from './request-context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One structured line per request, with its correlation id, calling service, route and timing. Headers and body go
@@ -19,24 +22,34 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: Logger,
     if (!child) series.set(name, (child = metrics.httpDuration.labels(method, route, status)));
     child.observe(seconds);
   };
-  fastify.addHook('onResponse', async (request: ContextualRequest, reply) => {
-    observe(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode), reply.elapsedTime / 1000);
-    logger.info(
-      {
-        correlationId: request.correlationId,
-        requestId: request.id,
-        service: request.accountsContext?.service.name,
-        actorId: request.accountsContext?.actorId,
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    );
-    if (logger.isLevelEnabled('debug')) {
+  // Levels are fixed for the process's life: asked once, not per request.
+  const logsRequests = logger.isLevelEnabled('info');
+  const logsDetail = logger.isLevelEnabled('debug');
+  fastify.addHook('onResponse', (request: ContextualRequest, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    observe(request.method, route, String(reply.statusCode), reply.elapsedTime / 1000);
+    if (logsRequests) {
+      // Every field is an id we made or checked, a configured name, a route template or a number, so the line skips
+      // the logger's scrubbing (safeFields); a correlation id the caller chose is scrubbed unless it is a UUID.
+      const correlationId = request.correlationId === undefined || UUID.test(request.correlationId) ? request.correlationId : scrubText(request.correlationId);
+      logger.info(
+        safeFields({
+          correlationId,
+          requestId: request.id,
+          service: request.accountsContext?.service.name,
+          actorId: request.accountsContext?.actorId,
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        }),
+        'request',
+      );
+    }
+    if (logsDetail) {
       logger.debug({ req: { url: redactedUrl(request.url), headers: request.headers, body: request.body, ip: request.ip } }, 'request detail');
     }
+    done();
   });
 }
 

@@ -23,19 +23,26 @@ export class ConsistentWithGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const header = request.headers['x-consistent-with'];
-    if (header === undefined) return true;
-    const position = typeof header === 'string' ? parsePosition(header.trim()) : undefined;
-    if (!position) {
-      throw new ProblemError('validation_failed', 'X-Consistent-With must be a position from X-Event-Position.', [
-        { field: 'X-Consistent-With', message: 'expected <commit>-<prepare>' },
-      ]);
-    }
-    const projection = this.reflector.get<ProjectionName>(READS_FROM, context.getHandler()) ?? 'read_model';
-    if (!(await this.gate.waitFor(projection, position, WAIT_LIMIT_MS))) {
-      throw new ProblemError('projection_lagging', 'The read model has not caught up with that position yet; retry shortly.');
-    }
+    await awaitConsistency(request, this.gate, this.reflector.get<ProjectionName>(READS_FROM, context.getHandler()) ?? 'read_model');
     return true;
+  }
+}
+
+/**
+ * Waits for `X-Consistent-With`, when the request names a position, until `projection` has processed it: 422 for a
+ * malformed position, 504 after 5 s. Shared by the guard and the plain Fastify routes (contract/plain-route.ts).
+ */
+export async function awaitConsistency(request: { headers: FastifyRequest['headers'] }, gate: ConsistencyGate, projection: ProjectionName): Promise<void> {
+  const header = request.headers['x-consistent-with'];
+  if (header === undefined) return;
+  const position = typeof header === 'string' ? parsePosition(header.trim()) : undefined;
+  if (!position) {
+    throw new ProblemError('validation_failed', 'X-Consistent-With must be a position from X-Event-Position.', [
+      { field: 'X-Consistent-With', message: 'expected <commit>-<prepare>' },
+    ]);
+  }
+  if (!(await gate.waitFor(projection, position, WAIT_LIMIT_MS))) {
+    throw new ProblemError('projection_lagging', 'The read model has not caught up with that position yet; retry shortly.');
   }
 }
 

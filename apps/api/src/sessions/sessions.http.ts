@@ -7,6 +7,7 @@ import { ConsistencyGate } from '../../../../projections/src/consistency/consist
 import { SessionReader } from '../../../../projections/src/sessions/session-reader';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { Envelope, respond } from '../commands/command-route';
+import { PlainRoute } from '../contract/plain-route';
 import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
@@ -117,8 +118,9 @@ export class SessionsHttpController {
     return respond(outcome.session, outcome);
   }
 
-  @Route(CurrentSessionRoute)
-  async current(@Input() { headers }: RouteInput<typeof CurrentSessionRoute>) {
+  // The hottest route: served by Fastify directly (see PlainRoute), with the same checks, budget, errors and logs.
+  @PlainRoute(CurrentSessionRoute)
+  async current({ headers }: RouteInput<typeof CurrentSessionRoute>) {
     const token = headers['x-session-token'];
     if (typeof token !== 'string' || !TOKEN.test(token)) throw sessionInvalid();
     const session = await this.reader.validate(sessionTokenHash(token));

@@ -64,21 +64,33 @@ export class BudgetLedger {
   /** Counts one request of `service` against its budget of `limit` a window. Throws when Redis cannot be asked. */
   async take(service: string, limit: number): Promise<BudgetAnswer> {
     for (;;) {
+      const answer = this.takeInHand(service, limit);
+      if (answer) return answer;
       const share = this.current(service);
-      const now = this.now();
-      if (share.inHand > 0) {
-        share.inHand--;
-        if (shareSize(limit) > 1 && share.inHand < shareSize(limit) / 2 && !share.taking && !share.exhausted) {
-          // Ahead of need: a failure here is noticed by the request that next finds nothing in hand.
-          void this.refill(service, share, limit).catch(() => undefined);
-        }
-        return { allowed: true, limit, remaining: Math.max(0, limit - share.usedInRedis) + share.inHand, resetMs: share.endsAt - now };
-      }
-      if (share.exhausted) return { allowed: false, limit, remaining: 0, resetMs: share.endsAt - now };
       await (share.taking ?? this.refill(service, share, limit));
       if (this.shares.get(service) !== share) continue; // the window ended meanwhile
       if (share.inHand === 0 && share.exhausted) return { allowed: false, limit, remaining: 0, resetMs: Math.max(0, share.endsAt - this.now()) };
     }
+  }
+
+  /**
+   * `take` answered from this process's share alone, synchronously: undefined when Redis must be asked first (nothing
+   * in hand and the window not known to be exhausted). Nearly every request is answered here, so the budget hook
+   * need not make a promise for it.
+   */
+  takeInHand(service: string, limit: number): BudgetAnswer | undefined {
+    const share = this.current(service);
+    const now = this.now();
+    if (share.inHand > 0) {
+      share.inHand--;
+      if (shareSize(limit) > 1 && share.inHand < shareSize(limit) / 2 && !share.taking && !share.exhausted) {
+        // Ahead of need: a failure here is noticed by the request that next finds nothing in hand.
+        void this.refill(service, share, limit).catch(() => undefined);
+      }
+      return { allowed: true, limit, remaining: Math.max(0, limit - share.usedInRedis) + share.inHand, resetMs: share.endsAt - now };
+    }
+    if (share.exhausted) return { allowed: false, limit, remaining: 0, resetMs: share.endsAt - now };
+    return undefined;
   }
 
   private current(service: string): Share {

@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RedisClient } from '../../../../libs/config/src';
 import { callingServiceOf } from '../auth/bearer-key';
 import type { ServiceKeys } from '../auth/service-keys';
 import { problemDocument } from '../http/problem';
-import { BudgetLedger } from './budget-ledger';
+import { type BudgetAnswer, BudgetLedger } from './budget-ledger';
 
 /** Routes any caller may reach without a budget: probes and scrapes must work when a key is over its budget. */
 const EXEMPT = /^\/(?:health\/|metrics(?:[/?]|$))/;
@@ -22,22 +22,28 @@ const POLICY = 'per-key';
 export function registerRequestBudgets(fastify: FastifyInstance, redis: RedisClient, keys: ServiceKeys): void {
   // The Redis key is the service's name, never the key itself.
   const ledger = new BudgetLedger(redis, { windowMs: WINDOW_MS, prefix: 'budget:' });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT.test(request.url)) return;
+  const unavailable = (reply: FastifyReply) => {
+    const problem = problemDocument('service_unavailable', 'The request budget could not be checked; retry shortly.');
+    void reply.status(problem.status).header('retry-after', '1').header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+  };
+  // A callback hook: a request answered from the share in hand (nearly all) makes no promise; only one that must
+  // wait for Redis does.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (EXEMPT.test(request.url)) return done();
     const service = callingServiceOf(request, keys);
-    if (!service) return;
-    let budget;
-    try {
-      budget = await ledger.take(service.name, service.requestsPerSecond);
-    } catch {
-      const problem = problemDocument('service_unavailable', 'The request budget could not be checked; retry shortly.');
-      return reply.status(problem.status).header('retry-after', '1').header('content-type', 'application/problem+json; charset=utf-8').send(problem);
-    }
-    const resetSeconds = Math.max(1, Math.ceil(budget.resetMs / 1000));
-    void reply.header('ratelimit-policy', `"${POLICY}";q=${budget.limit};w=${WINDOW_MS / 1000}`);
-    void reply.header('ratelimit', `"${POLICY}";r=${budget.remaining};t=${resetSeconds}`);
-    if (budget.allowed) return;
-    const problem = problemDocument('rate_limited', 'This service key has used its request budget; retry after the reset.');
-    return reply.status(problem.status).header('retry-after', String(resetSeconds)).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+    if (!service) return done();
+    const inHand = ledger.takeInHand(service.name, service.requestsPerSecond);
+    if (inHand) return answer(reply, inHand, done);
+    ledger.take(service.name, service.requestsPerSecond).then((budget) => answer(reply, budget, done), () => unavailable(reply));
   });
+}
+
+/** The RateLimit headers on every budgeted response; past the budget, 429 instead of the route. */
+function answer(reply: FastifyReply, budget: BudgetAnswer, done: () => void): void {
+  const resetSeconds = Math.max(1, Math.ceil(budget.resetMs / 1000));
+  void reply.header('ratelimit-policy', `"${POLICY}";q=${budget.limit};w=${WINDOW_MS / 1000}`);
+  void reply.header('ratelimit', `"${POLICY}";r=${budget.remaining};t=${resetSeconds}`);
+  if (budget.allowed) return done();
+  const problem = problemDocument('rate_limited', 'This service key has used its request budget; retry after the reset.');
+  void reply.status(problem.status).header('retry-after', String(resetSeconds)).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
 }
