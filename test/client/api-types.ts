@@ -2689,7 +2689,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2870,7 +2870,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3048,7 +3048,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,7 +3225,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4359,6 +4359,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
             /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
@@ -4529,6 +4543,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict" | "invitation_not_pending";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
                     };
                 };
             };
@@ -5271,7 +5299,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7090,7 +7118,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8145,7 +8173,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9079,7 +9107,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
-                    "X-Correlation-Id"?: string;
+                    "X-Correlation-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9935,6 +9963,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
             /** @description validation_failed, input_too_complex, idempotency_key_reused */
             422: {
                 headers: {
@@ -10676,6 +10718,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
                     };
                 };
             };
