@@ -13,6 +13,15 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      // Another library, or the projections, through its alias (tsconfig.base.json paths), never a relative path.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+(libs/[a-z-]+/src|[a-z-]+/src|projections/src)(/|$)', message: 'Import a library as @accounts/<lib> and the projections as @accounts/projections/<path>.' },
+          ],
+        },
+      ],
     },
   },
   { files: ['bench/**', 'apps/cli/**'], rules: { 'no-console': 'off' } },

@@ -16,6 +16,11 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // The path aliases of tsconfig.base.json (`@accounts/<lib>` is a library's index).
+  moduleNameMapper: {
+    '^@accounts/projections/(.*)$': '<rootDir>/projections/src/$1',
+    '^@accounts/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  },
 };
 
 module.exports = {

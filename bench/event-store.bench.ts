@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { Pool } from 'pg';
-import { PostgresEventStore } from '../libs/event-store/src';
+import { PostgresEventStore } from '@accounts/event-store';
 import { createTestDatabase } from '../test/support/postgres';
 import { type Figure, median, printTable, repeat, writeResults } from './lib/bench-kit';
 

@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../apps/api/src/infrastructure/tokens';
-import { EventCodec } from '../libs/event-codec/src';
-import type { EventStore, Position } from '../libs/event-store/src';
-import { INTEGRATION_EVENT_TYPES, sourceTypesOf } from '../libs/integration-events/src';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore, Position } from '@accounts/event-store';
+import { INTEGRATION_EVENT_TYPES, sourceTypesOf } from '@accounts/integration-events';
 import { createTestApp } from '../test/support/app';
 import { type Figure, median, printTable, writeResults } from './lib/bench-kit';
 

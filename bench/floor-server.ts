@@ -12,9 +12,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { Pool } from 'pg';
 import { ServiceKeys } from '../apps/api/src/auth/service-keys';
-import { DEVELOPMENT_SERVICE_KEYS, openRedis } from '../libs/config/src';
-import { SessionKeys } from '../projections/src/sessions/session-keys';
-import { runScript, VALIDATE_SESSION, VERSION_UNAVAILABLE } from '../projections/src/sessions/session-scripts';
+import { DEVELOPMENT_SERVICE_KEYS, openRedis } from '@accounts/config';
+import { SessionKeys } from '@accounts/projections/sessions/session-keys';
+import { runScript, VALIDATE_SESSION, VERSION_UNAVAILABLE } from '@accounts/projections/sessions/session-scripts';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
 const keys = ServiceKeys.parse(DEVELOPMENT_SERVICE_KEYS);

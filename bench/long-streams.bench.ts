@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { EventCodec } from '../libs/event-codec/src';
-import type { EventStore } from '../libs/event-store/src';
-import { loadConfig } from '../libs/config/src';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { loadConfig } from '@accounts/config';
 import { createApp } from '../apps/api/src/create-app';
 import { EVENT_STORE } from '../apps/api/src/infrastructure/tokens';
 import { createTestDatabase } from '../test/support/postgres';

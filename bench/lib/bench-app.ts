@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../apps/api/src/create-app';
-import { loadConfig } from '../../libs/config/src';
+import { loadConfig } from '@accounts/config';
 import { createTestDatabase, dropTemplate } from '../../test/support/postgres';
 import { startPrivateRedis } from '../../test/support/private-redis';
 import { median, type Figure } from './bench-kit';

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
-import { loadConfig, openEventStore, openRedis } from '../../libs/config/src';
-import { boundedSessionOptions, migrate } from '../../libs/database/src';
-import { EventCodec } from '../../libs/event-codec/src';
-import { createLogger, DataKeyStore, EmailedTokens, FieldSealer, loadMasterKey } from '../../libs/privacy/src';
+import { loadConfig, openEventStore, openRedis } from '@accounts/config';
+import { boundedSessionOptions, migrate } from '@accounts/database';
+import { EventCodec } from '@accounts/event-codec';
+import { createLogger, DataKeyStore, EmailedTokens, FieldSealer, loadMasterKey } from '@accounts/privacy';
 import { openMailTransport } from './mail/mail-transport';
 import { ProjectionsHost } from './projections-host';
 import { ProjectedEventDecoder } from './runtime/projected-event-decoder';

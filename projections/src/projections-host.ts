@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../libs/event-codec/src';
-import type { FieldSealer } from '../../libs/privacy/src';
-import type { RedisClient } from '../../libs/config/src';
-import type { EventStore } from '../../libs/event-store/src';
+import type { EventCodec } from '@accounts/event-codec';
+import type { FieldSealer } from '@accounts/privacy';
+import type { RedisClient } from '@accounts/config';
+import type { EventStore } from '@accounts/event-store';
 import { ErasedMemberRemover } from './erasure/erased-member-remover';
 import { ErasedMembersReaction } from './erasure/erased-members.reaction';
 import { InvitationScheduleReaction, InvitationScheduler } from './invitations/invitation-schedule.reaction';

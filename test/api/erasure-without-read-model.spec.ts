@@ -1,4 +1,4 @@
-import { ReadModelTables } from '../../projections/src/read-model/read-model-tables';
+import { ReadModelTables } from '@accounts/projections/read-model/read-model-tables';
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';

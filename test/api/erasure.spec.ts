@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventCodec } from '../../libs/event-codec/src';
+import { EventCodec } from '@accounts/event-codec';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
 import { everyStoredByte } from '../support/stored-bytes';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { memberOf, organizationDecider, type OrganizationEvent } from '../../libs/domain/src';
-import { formatPosition } from '../../libs/event-store/src';
+import { memberOf, organizationDecider, type OrganizationEvent } from '@accounts/domain';
+import { formatPosition } from '@accounts/event-store';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 

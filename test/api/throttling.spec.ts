@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
+import { DEVELOPMENT_SERVICE_KEYS } from '@accounts/config';
 import { THROTTLE_RULES } from '../../apps/api/src/throttling/attempt-throttle';
 import { createTwoProcesses, TEST_CLIENT_IP, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
-import type { EventStore } from '../../libs/event-store/src';
-import { PasswordHasher } from '../../libs/privacy/src';
+import { DEVELOPMENT_SERVICE_KEYS } from '@accounts/config';
+import type { EventStore } from '@accounts/event-store';
+import { PasswordHasher } from '@accounts/privacy';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
+import { DEVELOPMENT_SERVICE_KEYS } from '@accounts/config';
 import { createTestApp, TEST_CLIENT_IP, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 

@@ -3,9 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventCodec } from '../../libs/event-codec/src';
-import { PostgresEventStore } from '../../libs/event-store/src';
-import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { EventCodec } from '@accounts/event-codec';
+import { PostgresEventStore } from '@accounts/event-store';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** The audit reviewers' CLI as a process of its own, on the stores the service wrote. */

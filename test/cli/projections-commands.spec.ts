@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { RateMeter } from '../../apps/cli/src/projections-rebuild.command';
-import { ProjectionRegistry } from '../../projections/src/runtime/projection-registry';
+import { ProjectionRegistry } from '@accounts/projections/runtime/projection-registry';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 import { testRedisUrl } from '../support/redis';
 

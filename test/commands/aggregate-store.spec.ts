@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { memberCount, membersOf, organizationDecider } from '../../libs/domain/src';
-import { EventCodec } from '../../libs/event-codec/src';
-import { type EventStore, PostgresEventStore, WrongExpectedRevisionError } from '../../libs/event-store/src';
-import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { memberCount, membersOf, organizationDecider } from '@accounts/domain';
+import { EventCodec } from '@accounts/event-codec';
+import { type EventStore, PostgresEventStore, WrongExpectedRevisionError } from '@accounts/event-store';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { AggregateStore, ConcurrencyConflictError } from '../../apps/api/src/commands/aggregate-store';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 

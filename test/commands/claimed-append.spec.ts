@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import type { EventStore } from '../../libs/event-store/src';
-import { userStream } from '../../libs/streams/src';
+import type { EventStore } from '@accounts/event-store';
+import { userStream } from '@accounts/streams';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, type TestApp } from '../support/app';
 

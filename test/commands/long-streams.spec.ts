@@ -1,5 +1,5 @@
-import { EventCodec } from '../../libs/event-codec/src';
-import type { EventStore } from '../../libs/event-store/src';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';

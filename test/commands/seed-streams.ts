@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { OrganizationEvent, UserEvent } from '../../libs/domain/src';
-import type { EventCodec } from '../../libs/event-codec/src';
-import type { EventStore } from '../../libs/event-store/src';
+import type { OrganizationEvent, UserEvent } from '@accounts/domain';
+import type { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
 
 const QUARTER_HOUR = 15 * 60_000;
 

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { userDecider } from '../../libs/domain/src';
-import { EventCodec, SnapshotCodec } from '../../libs/event-codec/src';
-import { type EventStore, PostgresEventStore, type ReadStreamOptions } from '../../libs/event-store/src';
-import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { userDecider } from '@accounts/domain';
+import { EventCodec, SnapshotCodec } from '@accounts/event-codec';
+import { type EventStore, PostgresEventStore, type ReadStreamOptions } from '@accounts/event-store';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { AggregateStore, type SnapshotPolicy } from '../../apps/api/src/commands/aggregate-store';
 import { snapshotPolicyFor } from '../../apps/api/src/commands/snapshot-policies';
 import { PostgresSnapshotStore } from '../../apps/api/src/commands/snapshot-store';
-import { migrate } from '../../libs/database/src';
+import { migrate } from '@accounts/database';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 import { seedUserStream } from './seed-streams';
 

@@ -1,4 +1,4 @@
-import type { ProjectionReport } from '../../projections/src/ops/projection-status';
+import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
 import { diffStates, entityPage, flatten } from '../../apps/api/src/console/audit-pages';
 import { CONTENT_SECURITY_POLICY } from '../../apps/api/src/console/console-http';
 import { html, layout } from '../../apps/api/src/console/html';

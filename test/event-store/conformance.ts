@@ -12,7 +12,7 @@ import {
   StreamDeletedError,
   type SubscriptionBatch,
   WrongExpectedRevisionError,
-} from '../../libs/event-store/src';
+} from '@accounts/event-store';
 
 /** A fresh, empty backing store for one test; `open` returns a new client (a new connection) on it each time. */
 export interface ConformanceBacking {

@@ -3,7 +3,7 @@
  * without failing the caller, and a leader killed while a writer appends and a subscriber reads loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { EsdbEventStore } from '../../libs/event-store/src';
+import { EsdbEventStore } from '@accounts/event-store';
 import { startEsdbCluster, type EsdbCluster } from '../esdb-double/esdb-cluster';
 import { newEvent } from './conformance';
 import { appendAndSubscribeThroughOutage } from './esdb.outage';

@@ -9,7 +9,7 @@ import {
   type Position,
   type ReadAllOptions,
   type SubscribeToAllOptions,
-} from '../../libs/event-store/src';
+} from '@accounts/event-store';
 import { describeEventStoreConformance } from './conformance';
 
 const url = process.env.EVENTSTORE_URL;

@@ -3,7 +3,7 @@
  * as a current server (appends through BatchAppend), and without the heavy cases as older ones: plain Append (before
  * 21.10), subscriptions that end on a slow consumer (23.10), and subscriptions that never report caught-up (22.10).
  */
-import { createEsdbEventStore } from '../../libs/event-store/src';
+import { createEsdbEventStore } from '@accounts/event-store';
 import { startEsdbDouble, type EsdbDoubleOptions } from '../esdb-double/esdb-double';
 import { describeEventStoreConformance } from './conformance';
 

@@ -10,7 +10,7 @@ import {
   EventStoreUnavailableError,
   type EventStoreError,
   type NewEvent,
-} from '../../libs/event-store/src';
+} from '@accounts/event-store';
 import { startEsdbDouble, type EsdbDouble } from '../esdb-double/esdb-double';
 import { newEvent } from './conformance';
 

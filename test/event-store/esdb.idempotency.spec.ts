@@ -6,10 +6,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AggregateStore } from '../../apps/api/src/commands/aggregate-store';
-import { organizationDecider } from '../../libs/domain/src';
-import { EventCodec } from '../../libs/event-codec/src';
-import { EsdbEventStore } from '../../libs/event-store/src';
-import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { organizationDecider } from '@accounts/domain';
+import { EventCodec } from '@accounts/event-codec';
+import { EsdbEventStore } from '@accounts/event-store';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { startEsdbDouble, type EsdbDouble } from '../esdb-double/esdb-double';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 import { newEvent } from './conformance';

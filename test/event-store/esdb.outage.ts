@@ -6,7 +6,7 @@
  * its memory of recent ids (with `any` it would be appended twice).
  */
 import { randomUUID } from 'node:crypto';
-import { comparePositions, EventStoreUnavailableError, type EventStore, type SubscriptionBatch } from '../../libs/event-store/src';
+import { comparePositions, EventStoreUnavailableError, type EventStore, type SubscriptionBatch } from '@accounts/event-store';
 import { newEvent } from './conformance';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@
  * The EventStoreDB adapter across a server restart (the in-process double stops listening, cutting every call and
  * connection, and comes back on the same port with the same data) while a subscriber runs and a writer appends.
  */
-import { EsdbEventStore } from '../../libs/event-store/src';
+import { EsdbEventStore } from '@accounts/event-store';
 import { startEsdbDouble } from '../esdb-double/esdb-double';
 import { appendAndSubscribeThroughOutage } from './esdb.outage';
 

@@ -1,7 +1,7 @@
 /** What the double writes and reports as a real server does, where the adapter depends on it: tombstones and `created`. */
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { EsdbEventStore, type RecordedEvent } from '../../libs/event-store/src';
+import { EsdbEventStore, type RecordedEvent } from '@accounts/event-store';
 import { startEsdbDouble, type EsdbDouble } from '../esdb-double/esdb-double';
 import { newEvent } from './conformance';
 

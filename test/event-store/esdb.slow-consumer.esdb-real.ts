@@ -1,5 +1,5 @@
 /** The slow-projector scenario against a real EventStoreDB (`npm run test:esdb` with EVENTSTORE_URL set). */
-import { EsdbEventStore } from '../../libs/event-store/src';
+import { EsdbEventStore } from '@accounts/event-store';
 import { slowHandlerUnderConcurrentAppends } from './esdb.slow-consumer';
 
 const url = process.env.EVENTSTORE_URL;

@@ -4,7 +4,7 @@
  * event once, in order, and no error. Run on the double in every version mode and, with EVENTSTORE_URL, on a real server.
  */
 import { randomUUID } from 'node:crypto';
-import { comparePositions, type EventStore, type Position, type SubscriptionBatch } from '../../libs/event-store/src';
+import { comparePositions, type EventStore, type Position, type SubscriptionBatch } from '@accounts/event-store';
 import { newEvent } from './conformance';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

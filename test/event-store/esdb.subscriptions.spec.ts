@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, eventTypeFilter, START } from '@eventstore/db-client';
-import { EsdbEventStore } from '../../libs/event-store/src';
+import { EsdbEventStore } from '@accounts/event-store';
 import { startEsdbDouble } from '../esdb-double/esdb-double';
 import type { ServerVersion } from '../esdb-double/node-conditions';
 import { newEvent } from './conformance';

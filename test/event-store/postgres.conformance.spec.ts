@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '../../libs/event-store/src';
+import { PostgresEventStore } from '@accounts/event-store';
 import { createTestDatabase, dropTemplate } from '../support/postgres';
 import { describeEventStoreConformance } from './conformance';
 

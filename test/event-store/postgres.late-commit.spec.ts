@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { comparePositions, PostgresEventStore, type RecordedEvent } from '../../libs/event-store/src';
+import { comparePositions, PostgresEventStore, type RecordedEvent } from '@accounts/event-store';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 import { newEvent } from './conformance';
 

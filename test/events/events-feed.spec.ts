@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { DEVELOPMENT_SERVICE_KEYS } from '../../libs/config/src';
-import { sourceTypesOf, INTEGRATION_EVENT_TYPES, integrationEventId } from '../../libs/integration-events/src';
+import { DEVELOPMENT_SERVICE_KEYS } from '@accounts/config';
+import { sourceTypesOf, INTEGRATION_EVENT_TYPES, integrationEventId } from '@accounts/integration-events';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, EVENT_STORES, TEST_CLIENT_IP, type TestApp } from '../support/app';
 

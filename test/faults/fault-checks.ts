@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../libs/event-store/src';
+import type { RecordedEvent } from '@accounts/event-store';
 import type { TestApp, TestResponse } from '../support/app';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hashEmailedToken } from '../../libs/privacy/src';
+import { hashEmailedToken } from '@accounts/privacy';
 import { createTestApp, type TestApp } from '../support/app';
 import { startTestSmtpServer, tokenFrom, type TestSmtpServer } from '../support/smtp';
 import { everyStoredByte } from '../support/stored-bytes';

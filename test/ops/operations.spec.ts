@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import { PROJECTION_NAMES } from '../../projections/src/ops/projection-operations';
-import type { EventStore, NewEvent } from '../../libs/event-store/src';
+import { PROJECTION_NAMES } from '@accounts/projections/ops/projection-operations';
+import type { EventStore, NewEvent } from '@accounts/event-store';
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 import { readModelRows, withFreshReadModel } from '../support/fresh-build';
 import { dropTemplate } from '../support/postgres';

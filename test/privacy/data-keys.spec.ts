@@ -10,7 +10,7 @@ import {
   PasswordHasher,
   sealEventData,
   TamperedValueError,
-} from '../../libs/privacy/src';
+} from '@accounts/privacy';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 describe('data keys and sealed fields (PostgreSQL)', () => {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataKeyStore, ERASED, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
+import { DataKeyStore, ERASED, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** Two processes' key stores on one database: a key destroyed by one is unusable in the other at once, not after a TTL. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import { EventCodec } from '../../libs/event-codec/src';
-import type { EventStore } from '../../libs/event-store/src';
-import { organizationStream } from '../../libs/streams/src';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { organizationStream } from '@accounts/streams';
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { EventCodec, type PlainEvent } from '../../libs/event-codec/src';
-import type { RecordedEvent } from '../../libs/event-store/src';
-import { DataKeyStore, FieldSealer, masterKeyFrom } from '../../libs/privacy/src';
-import { ProjectedEventDecoder } from '../../projections/src/runtime/projected-event-decoder';
+import { EventCodec, type PlainEvent } from '@accounts/event-codec';
+import type { RecordedEvent } from '@accounts/event-store';
+import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
+import { ProjectedEventDecoder } from '@accounts/projections/runtime/projected-event-decoder';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** What projectors receive for each stored event: typed and checked, foreign, or undecodable with a safe reason. */

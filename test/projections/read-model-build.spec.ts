@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';
-import { PostgresProjectionSink, type PostgresProjector } from '../../projections/src/runtime/postgres-sink';
-import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
-import { ProjectionRegistry } from '../../projections/src/runtime/projection-registry';
-import { eventStream } from '../../projections/src/testing/projected-events';
+import { ReadModelProjector } from '@accounts/projections/read-model/read-model.projector';
+import { PostgresProjectionSink, type PostgresProjector } from '@accounts/projections/runtime/postgres-sink';
+import type { ProjectedEvent } from '@accounts/projections/runtime/projected-event';
+import { ProjectionRegistry } from '@accounts/projections/runtime/projection-registry';
+import { eventStream } from '@accounts/projections/testing/projected-events';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** The read model's query indexes (not its primary keys): what a rebuild goes without until its swap. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { PostgresEventStore, type NewEvent } from '../../libs/event-store/src';
-import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';
-import { PostgresProjectionSink, type PostgresProjector } from '../../projections/src/runtime/postgres-sink';
-import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
-import { projectedPlainEvent } from '../../projections/src/runtime/projected-event-decoder';
-import { type EventDecoder, ProjectionRunner } from '../../projections/src/runtime/projection-runner';
-import type { ProjectionSink } from '../../projections/src/runtime/projection-sink';
+import { PostgresEventStore, type NewEvent } from '@accounts/event-store';
+import { ReadModelProjector } from '@accounts/projections/read-model/read-model.projector';
+import { PostgresProjectionSink, type PostgresProjector } from '@accounts/projections/runtime/postgres-sink';
+import type { ProjectedEvent } from '@accounts/projections/runtime/projected-event';
+import { projectedPlainEvent } from '@accounts/projections/runtime/projected-event-decoder';
+import { type EventDecoder, ProjectionRunner } from '@accounts/projections/runtime/projection-runner';
+import type { ProjectionSink } from '@accounts/projections/runtime/projection-sink';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 /** Events are stored with plain data here: the decoder has nothing to open, only shapes to check. */

@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
-import { eventStream } from '../../projections/src/testing/projected-events';
-import { RedisSessionsSink } from '../../projections/src/sessions/redis-sessions.sink';
-import { SessionReader, SessionsUnavailableError } from '../../projections/src/sessions/session-reader';
-import { SessionKeys } from '../../projections/src/sessions/session-keys';
-import { DeadLetterRecorder } from '../../projections/src/runtime/dead-letters';
+import type { ProjectedEvent } from '@accounts/projections/runtime/projected-event';
+import { eventStream } from '@accounts/projections/testing/projected-events';
+import { RedisSessionsSink } from '@accounts/projections/sessions/redis-sessions.sink';
+import { SessionReader, SessionsUnavailableError } from '@accounts/projections/sessions/session-reader';
+import { SessionKeys } from '@accounts/projections/sessions/session-keys';
+import { DeadLetterRecorder } from '@accounts/projections/runtime/dead-letters';
 import { createTestDatabase, dropTemplate } from '../support/postgres';
 import { testRedisUrl } from '../support/redis';
 

@@ -1,4 +1,4 @@
-import { SessionKeys } from '../../projections/src/sessions/session-keys';
+import { SessionKeys } from '@accounts/projections/sessions/session-keys';
 import { createTestApp, type TestApp } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { seedSessions, type SessionsScenario, validate } from '../support/sessions-scenario';

@@ -1,7 +1,7 @@
-import { CheckpointMovedError } from '../../projections/src/runtime/postgres-sink';
-import { SearchClusterUnavailableError } from '../../projections/src/search/opensearch-errors';
-import { liveOpenSearchCheckpoint, OpenSearchSearchSink, type SearchDeadLetter } from '../../projections/src/search/opensearch-search.sink';
-import { OpenSearchSearchReader } from '../../projections/src/search/opensearch-search.reader';
+import { CheckpointMovedError } from '@accounts/projections/runtime/postgres-sink';
+import { SearchClusterUnavailableError } from '@accounts/projections/search/opensearch-errors';
+import { liveOpenSearchCheckpoint, OpenSearchSearchSink, type SearchDeadLetter } from '@accounts/projections/search/opensearch-search.sink';
+import { OpenSearchSearchReader } from '@accounts/projections/search/opensearch-search.reader';
 import { bulkAnswer, fakeOpenSearch, type Answer, type RecordedRequest } from './fake-opensearch-connection';
 import { createdOrganization, registeredUser } from './search-behaviour';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
-import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
-import { PostgresProjectionSink } from '../../projections/src/runtime/postgres-sink';
-import { PostgresSearchProjector } from '../../projections/src/search/postgres-search.projector';
-import { PostgresSearchReader } from '../../projections/src/search/postgres-search.reader';
-import { InvalidCursorError } from '../../projections/src/search/search-query';
+import type { ProjectedEvent } from '@accounts/projections/runtime/projected-event';
+import { PostgresProjectionSink } from '@accounts/projections/runtime/postgres-sink';
+import { PostgresSearchProjector } from '@accounts/projections/search/postgres-search.projector';
+import { PostgresSearchReader } from '@accounts/projections/search/postgres-search.reader';
+import { InvalidCursorError } from '@accounts/projections/search/search-query';
 import { createdOrganization, describeSearchBehaviour, registeredUser, stream, type SearchBackendUnderTest } from './search-behaviour';
 
 // This file owns a database of its own (created from `test`, dropped at the end); each test gets a fresh schema in it.

@@ -4,9 +4,9 @@
  * test/search/search.opensearch-real.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProjectedEvent } from '../../projections/src/runtime/projected-event';
-import { eventStream } from '../../projections/src/testing/projected-events';
-import type { SearchPage, SearchReader } from '../../projections/src/search/search-query';
+import type { ProjectedEvent } from '@accounts/projections/runtime/projected-event';
+import { eventStream } from '@accounts/projections/testing/projected-events';
+import type { SearchPage, SearchReader } from '@accounts/projections/search/search-query';
 
 /** A fresh, empty search backend for one test. */
 export interface SearchBackendUnderTest {

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
-import { documentKey, foldChanges } from '../../projections/src/search/document-fold';
-import { createSearchBackend } from '../../projections/src/search/search-backend';
-import { searchChangeFor } from '../../projections/src/search/search-documents';
-import { decodeCursor, encodeCursor, escapeLike, InvalidCursorError, normalizeQuery } from '../../projections/src/search/search-query';
+import { documentKey, foldChanges } from '@accounts/projections/search/document-fold';
+import { createSearchBackend } from '@accounts/projections/search/search-backend';
+import { searchChangeFor } from '@accounts/projections/search/search-documents';
+import { decodeCursor, encodeCursor, escapeLike, InvalidCursorError, normalizeQuery } from '@accounts/projections/search/search-query';
 import { createdOrganization, registeredUser, stream } from './search-behaviour';
 
 describe('search document builder', () => {

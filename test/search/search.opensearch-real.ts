@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
-import { SearchIndexNames } from '../../projections/src/search/opensearch-indices';
-import { OpenSearchSearchReader } from '../../projections/src/search/opensearch-search.reader';
-import { OpenSearchSearchSink } from '../../projections/src/search/opensearch-search.sink';
+import { SearchIndexNames } from '@accounts/projections/search/opensearch-indices';
+import { OpenSearchSearchReader } from '@accounts/projections/search/opensearch-search.reader';
+import { OpenSearchSearchSink } from '@accounts/projections/search/opensearch-search.sink';
 import { describeSearchBehaviour, type SearchTarget } from './search-behaviour';
 
 const OPENSEARCH_URL = process.env['OPENSEARCH_URL'];

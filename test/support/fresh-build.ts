@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
-import { ProjectedEventDecoder } from '../../projections/src/runtime/projected-event-decoder';
-import { EventCodec } from '../../libs/event-codec/src';
-import type { EventStore } from '../../libs/event-store/src';
-import { ReadModelProjector } from '../../projections/src/read-model/read-model.projector';
-import { PostgresProjectionSink } from '../../projections/src/runtime/postgres-sink';
-import { ProjectionRunner } from '../../projections/src/runtime/projection-runner';
+import { ProjectedEventDecoder } from '@accounts/projections/runtime/projected-event-decoder';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { ReadModelProjector } from '@accounts/projections/read-model/read-model.projector';
+import { PostgresProjectionSink } from '@accounts/projections/runtime/postgres-sink';
+import { ProjectionRunner } from '@accounts/projections/runtime/projection-runner';
 import type { TestApp } from './app';
 import { createTestDatabase, type TestDatabase } from './postgres';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { migrate } from '../../libs/database/src';
+import { migrate } from '@accounts/database';
 
 /** The machine's PostgreSQL (trust auth); tests make their own databases on it and drop them afterwards. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { comparePositions, parsePosition } from '../../libs/event-store/src';
+import { comparePositions, parsePosition } from '@accounts/event-store';
 import type { TestApp } from './app';
 
 const PASSWORD = 'correct horse battery';

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { createTestApp, type TestApp } from '../support/app';
 import { publishedEvents, startProjections } from './delivery-host';
 import { startReceiver, until } from './webhook-receiver';
-import type { ProjectionsHost } from '../../projections/src/projections-host';
+import type { ProjectionsHost } from '@accounts/projections/projections-host';
 
 const WRITERS = 16;
 

@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
-import type { RedisClient } from '../../libs/config/src';
-import { EventCodec } from '../../libs/event-codec/src';
-import { FieldSealer } from '../../libs/privacy/src';
-import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
-import { toIntegrationEvents, type IntegrationEvent } from '../../libs/integration-events/src';
+import type { RedisClient } from '@accounts/config';
+import { EventCodec } from '@accounts/event-codec';
+import { FieldSealer } from '@accounts/privacy';
+import type { EventStore, RecordedEvent } from '@accounts/event-store';
+import { toIntegrationEvents, type IntegrationEvent } from '@accounts/integration-events';
 import { EVENT_STORE, PG_POOL, REDIS } from '../../apps/api/src/infrastructure/tokens';
-import { ProjectionsHost } from '../../projections/src/projections-host';
-import { ProjectedEventDecoder } from '../../projections/src/runtime/projected-event-decoder';
-import type { WebhookDeliveriesConfig } from '../../projections/src/webhooks/webhook-deliveries';
+import { ProjectionsHost } from '@accounts/projections/projections-host';
+import { ProjectedEventDecoder } from '@accounts/projections/runtime/projected-event-decoder';
+import type { WebhookDeliveriesConfig } from '@accounts/projections/webhooks/webhook-deliveries';
 import type { TestApp } from '../support/app';
 
 /**

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../support/app';
-import type { ProjectionsHost } from '../../projections/src/projections-host';
-import type { DeliveryClock } from '../../projections/src/webhooks/delivery-clock';
+import type { ProjectionsHost } from '@accounts/projections/projections-host';
+import type { DeliveryClock } from '@accounts/projections/webhooks/delivery-clock';
 import { startProjections } from './delivery-host';
 import { startReceiver, until } from './webhook-receiver';
 

@@ -7,7 +7,7 @@ import { ConsoleModule } from './console/console.module';
 import { ServiceKeyGuard } from './auth/service-key.guard';
 import { FilesModule } from './files/files.module';
 import { ServiceKeys } from './auth/service-keys';
-import type { AppConfig } from '../../../libs/config/src';
+import type { AppConfig } from '@accounts/config';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';

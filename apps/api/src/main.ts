@@ -1,5 +1,5 @@
-import { loadConfig } from '../../../libs/config/src';
-import { createLogger } from '../../../libs/privacy/src';
+import { loadConfig } from '@accounts/config';
+import { createLogger } from '@accounts/privacy';
 import { createApp } from './create-app';
 import { lifecycle } from './health/draining';
 

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import { loadConfig, openEventStore } from '../../../libs/config/src';
-import { ProjectionOperations } from '../../../projections/src/ops/projection-operations';
-import { ProjectionStatusReader } from '../../../projections/src/ops/projection-status';
+import { loadConfig, openEventStore } from '@accounts/config';
+import { ProjectionOperations } from '@accounts/projections/ops/projection-operations';
+import { ProjectionStatusReader } from '@accounts/projections/ops/projection-status';
 
 /** The connections a CLI command needs, from the same environment variables as the service. */
 export function openCliInfrastructure() {

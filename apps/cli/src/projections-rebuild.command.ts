@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
+import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
 import { openCliInfrastructure } from './cli-infrastructure';
 import { reportingErrors } from './cli-errors';
 

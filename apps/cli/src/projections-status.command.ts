@@ -1,6 +1,6 @@
 import { CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { ProjectionReport } from '../../../projections/src/ops/projection-status';
-import type { EventVisibility } from '../../../projections/src/ops/visibility-horizon';
+import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
+import type { EventVisibility } from '@accounts/projections/ops/visibility-horizon';
 import { openCliInfrastructure } from './cli-infrastructure';
 import { reportingErrors } from './cli-errors';
 

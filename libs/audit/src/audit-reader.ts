@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { DecodedEvent, EventCodec } from '../../event-codec/src';
-import type { EventFilter, EventStore, Position, RecordedEvent } from '../../event-store/src';
-import { ERASED, type FieldSealer } from '../../privacy/src';
+import type { DecodedEvent, EventCodec } from '@accounts/event-codec';
+import type { EventFilter, EventStore, Position, RecordedEvent } from '@accounts/event-store';
+import { ERASED, type FieldSealer } from '@accounts/privacy';
 import { type AuditEvent, ERASED_VALUE, toAuditEvent } from './audit-view';
 
 /**

@@ -1,7 +1,7 @@
-import { personalDataOf } from '../../domain/src';
-import type { DecodedEvent } from '../../event-codec/src';
-import { formatPosition } from '../../event-store/src';
-import { maskEmail, maskIp } from '../../privacy/src';
+import { personalDataOf } from '@accounts/domain';
+import type { DecodedEvent } from '@accounts/event-codec';
+import { formatPosition } from '@accounts/event-store';
+import { maskEmail, maskIp } from '@accounts/privacy';
 
 /** One event as audit reviewers see it (../shared/API.md, Audit). */
 export interface AuditEvent {

@@ -1,4 +1,4 @@
-import type { DecodedEvent } from '../../event-codec/src';
+import type { DecodedEvent } from '@accounts/event-codec';
 import type { AuditReader } from './audit-reader';
 import { reviewState } from './audit-view';
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { createEsdbEventStore, type EventStore, PostgresEventStore } from '../../event-store/src';
+import { createEsdbEventStore, type EventStore, PostgresEventStore } from '@accounts/event-store';
 import type { AppConfig } from './app-config';
 
 /** EventStoreDB when `EVENTSTORE_URL` is set; the PostgreSQL event store (sharing the service's pool) otherwise. */

@@ -1,7 +1,7 @@
 import { types } from 'node:util';
-import { personalDataOf, schemaVersionOf, upcast } from '../../domain/src';
-import { type EventMetadata, isConnectionError, type NewEvent, type RecordedEvent } from '../../event-store/src';
-import { type FieldSealer, openEventData, sealEventData, SubjectErasedError } from '../../privacy/src';
+import { personalDataOf, schemaVersionOf, upcast } from '@accounts/domain';
+import { type EventMetadata, isConnectionError, type NewEvent, type RecordedEvent } from '@accounts/event-store';
+import { type FieldSealer, openEventData, sealEventData, SubjectErasedError } from '@accounts/privacy';
 import { checkEventShape, type ShapeCheck } from './event-shapes';
 
 /** A domain event on its way in or out of the store: plain data, personal fields in plaintext. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EmailReservationEvent, type OrganizationEvent, PLANS, ROLES, type UserEvent, type WebhookEvent } from '../../domain/src';
+import { type EmailReservationEvent, type OrganizationEvent, PLANS, ROLES, type UserEvent, type WebhookEvent } from '@accounts/domain';
 
 /** Every event the domain declares: what a decoded event is, once its shape has been checked. */
 export type DomainEvent = UserEvent | OrganizationEvent | EmailReservationEvent | WebhookEvent;

@@ -1,4 +1,4 @@
-import { ERASED, type FieldSealer } from '../../privacy/src';
+import { ERASED, type FieldSealer } from '@accounts/privacy';
 
 /**
  * Aggregate state on its way in or out of a snapshot: the whole state, as JSON, sealed with the data key of the person

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../event-codec/src';
+import type { DomainEvent } from '@accounts/event-codec';
 import { INTEGRATION_EVENT_TYPES } from './integration-event';
 import { toIntegrationEvents } from './to-integration-events';
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../event-codec/src';
+import type { DomainEvent } from '@accounts/event-codec';
 import { INTEGRATION_EVENT_TYPES, type IntegrationEvent } from './integration-event';
 import { integrationEventId, integrationEventsOf, sourceTypesOf, type StoredFacts, toIntegrationEvents } from './to-integration-events';
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../event-codec/src';
+import type { DomainEvent } from '@accounts/event-codec';
 import { INTEGRATION_EVENT_VERSIONS, type IntegrationEvent, type IntegrationEventType } from './integration-event';
 
 type DomainType = DomainEvent['type'];

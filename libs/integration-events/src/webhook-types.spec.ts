@@ -1,4 +1,4 @@
-import { INTEGRATION_EVENT_TYPES as SUBSCRIBABLE } from '../../domain/src';
+import { INTEGRATION_EVENT_TYPES as SUBSCRIBABLE } from '@accounts/domain';
 import { INTEGRATION_EVENT_TYPES } from './integration-event';
 
 // The webhook decider (libs/domain, which may import nothing of this library) checks subscriptions against its own

@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Client, type Notification, type Pool } from 'pg';
-import { inTransaction } from '../../database/src';
+import { inTransaction } from '@accounts/database';
 import { decrypt, encrypt } from './aes-gcm';
 import type { MasterKey } from './master-key';
 

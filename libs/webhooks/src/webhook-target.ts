@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import type { WebhookTargetCheck } from '../../domain/src';
+import type { WebhookTargetCheck } from '@accounts/domain';
 
 /**
  * Addresses a webhook must never reach unless private targets are allowed: this host, the private networks, link-local

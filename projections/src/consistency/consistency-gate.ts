@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { RedisClient } from '../../../libs/config/src';
-import { comparePositions, parsePosition, type Position } from '../../../libs/event-store/src';
+import type { RedisClient } from '@accounts/config';
+import { comparePositions, parsePosition, type Position } from '@accounts/event-store';
 import { SessionKeys } from '../sessions/session-keys';
 
 /** The projections a query can wait for. */

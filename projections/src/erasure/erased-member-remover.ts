@@ -1,5 +1,5 @@
-import type { EventCodec } from '../../../libs/event-codec/src';
-import type { EventStore } from '../../../libs/event-store/src';
+import type { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
 import { OrganizationSteps } from '../runtime/organization-steps';
 
 /**

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { ERASED_VALUE, type DataKeyStore } from '../../../libs/privacy/src';
+import { ERASED_VALUE, type DataKeyStore } from '@accounts/privacy';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { PostgresProjector } from '../runtime/postgres-sink';
 import type { OrganizationSteps } from '../runtime/organization-steps';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { EventStore } from '../../../libs/event-store/src';
-import { ERASED_VALUE, type EmailedTokens } from '../../../libs/privacy/src';
+import type { EventStore } from '@accounts/event-store';
+import { ERASED_VALUE, type EmailedTokens } from '@accounts/privacy';
 import type { DeadLetterRecorder } from '../runtime/dead-letters';
 import type { LeaseConnection } from '../runtime/projection-lease';
 import type { ProjectionRegistry } from '../runtime/projection-registry';

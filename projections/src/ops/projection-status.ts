@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { type EventStore, formatPosition, type Position } from '../../../libs/event-store/src';
+import { type EventStore, formatPosition, type Position } from '@accounts/event-store';
 import { type EventVisibility, readVisibilityHorizon } from './visibility-horizon';
 
 export interface ProjectionReport {

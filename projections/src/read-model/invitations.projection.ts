@@ -1,5 +1,5 @@
-import type { InvitationStatus, Role } from '../../../libs/domain/src';
-import { ERASED_VALUE } from '../../../libs/privacy/src';
+import type { InvitationStatus, Role } from '@accounts/domain';
+import { ERASED_VALUE } from '@accounts/privacy';
 import type { TableProjection } from './table-projection';
 
 export interface InvitationRow {

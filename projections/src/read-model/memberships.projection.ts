@@ -1,4 +1,4 @@
-import type { Role } from '../../../libs/domain/src';
+import type { Role } from '@accounts/domain';
 import { aggregateIdOf } from '../runtime/projected-event';
 import type { TableProjection } from './table-projection';
 

@@ -1,4 +1,4 @@
-import type { Plan } from '../../../libs/domain/src';
+import type { Plan } from '@accounts/domain';
 import { aggregateIdOf } from '../runtime/projected-event';
 import type { TableProjection } from './table-projection';
 

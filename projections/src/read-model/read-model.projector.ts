@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { DomainEventType } from '../../../libs/event-codec/src';
+import type { DomainEventType } from '@accounts/event-codec';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { PostgresProjector } from '../runtime/postgres-sink';
 import { createVersionedTables } from '../runtime/versioned-tables';
@@ -9,7 +9,7 @@ import { ReadModelTables } from './read-model-tables';
 import { foldRows, keysOf, type Rows, type TableProjection } from './table-projection';
 import { type UserRow, usersProjection } from './users.projection';
 import { type InvitationRow, invitationsProjection } from './invitations.projection';
-import { type FieldSealer, isSealed, SubjectErasedError } from '../../../libs/privacy/src';
+import { type FieldSealer, isSealed, SubjectErasedError } from '@accounts/privacy';
 
 type TableEventOf<P> = P extends TableProjection<unknown, infer T> ? T : never;
 

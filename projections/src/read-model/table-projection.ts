@@ -1,4 +1,4 @@
-import type { DomainEventType } from '../../../libs/event-codec/src';
+import type { DomainEventType } from '@accounts/event-codec';
 import type { ProjectedDomainEvent, ProjectedEvent } from '../runtime/projected-event';
 
 /**

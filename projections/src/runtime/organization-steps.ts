@@ -1,8 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { organizationDecider, type OrganizationCommand, type OrganizationEvent } from '../../../libs/domain/src';
-import type { EventCodec } from '../../../libs/event-codec/src';
-import { type EventStore, WrongExpectedRevisionError } from '../../../libs/event-store/src';
-import { organizationStream } from '../../../libs/streams/src';
+import { organizationDecider, type OrganizationCommand, type OrganizationEvent } from '@accounts/domain';
+import type { EventCodec } from '@accounts/event-codec';
+import { type EventStore, WrongExpectedRevisionError } from '@accounts/event-store';
+import { organizationStream } from '@accounts/streams';
 
 const MAX_ATTEMPTS = 8;
 

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction, isStoreUnavailable } from '../../../libs/database/src';
-import type { EventFilter, Position } from '../../../libs/event-store/src';
+import { inTransaction, isStoreUnavailable } from '@accounts/database';
+import type { EventFilter, Position } from '@accounts/event-store';
 import type { ProjectedEvent, UndecodableEvent } from './projected-event';
 import type { ProjectionSink } from './projection-sink';
 import { describeErrorSafely } from './safe-error';

@@ -1,5 +1,5 @@
-import { checkEventShape, type DecodeOutcome, type EventCodec } from '../../../libs/event-codec/src';
-import type { RecordedEvent } from '../../../libs/event-store/src';
+import { checkEventShape, type DecodeOutcome, type EventCodec } from '@accounts/event-codec';
+import type { RecordedEvent } from '@accounts/event-store';
 import type { ProjectedEvent } from './projected-event';
 import type { EventDecoder } from './projection-runner';
 

@@ -1,5 +1,5 @@
-import type { DomainEvent, DomainEventType } from '../../../libs/event-codec/src';
-import type { EventMetadata, Position } from '../../../libs/event-store/src';
+import type { DomainEvent, DomainEventType } from '@accounts/event-codec';
+import type { EventMetadata, Position } from '@accounts/event-store';
 
 /** Where and when an event was stored: what every event a projector receives carries, and a dead letter records. */
 export interface EventEnvelope {

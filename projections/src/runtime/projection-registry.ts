@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../../libs/database/src';
-import type { Position } from '../../../libs/event-store/src';
+import { inTransaction } from '@accounts/database';
+import type { Position } from '@accounts/event-store';
 
 /** One version of a projection, as `projection_checkpoints` records it. */
 export interface ProjectionVersion {

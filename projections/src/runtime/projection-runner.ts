@@ -1,4 +1,4 @@
-import { comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '../../../libs/event-store/src';
+import { comparePositions, type EventStore, type Position, type RecordedEvent, type Subscription } from '@accounts/event-store';
 import type { ProjectedEvent } from './projected-event';
 import type { ProjectionSink } from './projection-sink';
 

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { EventFilter, Position } from '../../../libs/event-store/src';
+import type { EventFilter, Position } from '@accounts/event-store';
 import type { ProjectedEvent } from './projected-event';
 
 /**

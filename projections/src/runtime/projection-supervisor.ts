@@ -1,4 +1,4 @@
-import { type EventStore, type Position, type RecordedEvent, StreamDeletedError } from '../../../libs/event-store/src';
+import { type EventStore, type Position, type RecordedEvent, StreamDeletedError } from '@accounts/event-store';
 import type { ProjectedEvent } from './projected-event';
 import type { LeaseConnection } from './projection-lease';
 import type { ProjectionRegistry, RetryRequest } from './projection-registry';

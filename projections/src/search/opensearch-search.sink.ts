@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { CheckpointMovedError } from '../runtime/postgres-sink';
-import { formatPosition, parsePosition, type EventFilter, type Position } from '../../../libs/event-store/src';
+import { formatPosition, parsePosition, type EventFilter, type Position } from '@accounts/event-store';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';
 import { SearchClusterUnavailableError } from './opensearch-errors';

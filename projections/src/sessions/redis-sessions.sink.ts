@@ -1,5 +1,5 @@
-import { type RedisClient, redisMasters } from '../../../libs/config/src';
-import { comparePositions, type EventFilter, formatPosition, parsePosition, type Position } from '../../../libs/event-store/src';
+import { type RedisClient, redisMasters } from '@accounts/config';
+import { comparePositions, type EventFilter, formatPosition, parsePosition, type Position } from '@accounts/event-store';
 import type { DeadLetterRecorder } from '../runtime/dead-letters';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';

@@ -1,4 +1,4 @@
-import { userIdOfStream } from '../../../libs/streams/src';
+import { userIdOfStream } from '@accounts/streams';
 import type { ProjectedEvent } from '../runtime/projected-event';
 
 export type SessionOperation =

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../../../libs/config/src';
+import type { RedisClient } from '@accounts/config';
 import { SessionKeys, type StoredSession } from './session-keys';
 import { runScript, VALIDATE_SESSION, VERSION_UNAVAILABLE } from './session-scripts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../../../libs/config/src';
+import type { RedisClient } from '@accounts/config';
 
 /**
  * Lua scripts, so that each step is atomic in Redis: a batch of session changes lands with its checkpoint or not at

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DomainEventOf, DomainEventType } from '../../../libs/event-codec/src';
+import type { DomainEventOf, DomainEventType } from '@accounts/event-codec';
 import type { ProjectedDomainEvent, ProjectedEvent } from '../runtime/projected-event';
 import { projectedPlainEvent } from '../runtime/projected-event-decoder';
 

@@ -1,4 +1,4 @@
-import type { DomainEventType } from '../../../libs/event-codec/src';
+import type { DomainEventType } from '@accounts/event-codec';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import { foldRows, keysOf, type Rows, type TableProjection } from '../read-model/table-projection';
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../../libs/event-codec/src';
-import type { EventStore } from '../../../libs/event-store/src';
+import type { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
 import type { LeaseConnection } from '../runtime/projection-lease';
 import type { ProjectionRegistry } from '../runtime/projection-registry';
 import type { EventDecoder } from '../runtime/projection-runner';

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import { signingSecrets } from '../../../libs/domain/src';
-import { inTransaction } from '../../../libs/database/src';
-import { type Position, parsePosition } from '../../../libs/event-store/src';
-import { type IntegrationEvent, toIntegrationEvents } from '../../../libs/integration-events/src';
-import { type PostOutcome, postWebhook, type Resolver, resolveWebhookTarget, signWebhook } from '../../../libs/webhooks/src';
+import { signingSecrets } from '@accounts/domain';
+import { inTransaction } from '@accounts/database';
+import { type Position, parsePosition } from '@accounts/event-store';
+import { type IntegrationEvent, toIntegrationEvents } from '@accounts/integration-events';
+import { type PostOutcome, postWebhook, type Resolver, resolveWebhookTarget, signWebhook } from '@accounts/webhooks';
 import { CheckpointMovedError } from '../runtime/postgres-sink';
 import type { ProjectedEvent } from '../runtime/projected-event';
 import type { ProjectionSink } from '../runtime/projection-sink';

@@ -1,8 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { webhookDecider, type WebhookEvent, type WebhookState } from '../../../libs/domain/src';
-import type { EventCodec } from '../../../libs/event-codec/src';
-import { type EventStore, WrongExpectedRevisionError } from '../../../libs/event-store/src';
-import { webhookStream } from '../../../libs/streams/src';
+import { webhookDecider, type WebhookEvent, type WebhookState } from '@accounts/domain';
+import type { EventCodec } from '@accounts/event-codec';
+import { type EventStore, WrongExpectedRevisionError } from '@accounts/event-store';
+import { webhookStream } from '@accounts/streams';
 
 export type KnownEndpoint = Extract<WebhookState, { status: 'enabled' | 'disabled' }>;
 

@@ -1,4 +1,4 @@
-import { formatPosition } from '../../../libs/event-store/src';
+import { formatPosition } from '@accounts/event-store';
 import { aggregateIdOf } from '../runtime/projected-event';
 import type { TableProjection } from '../read-model/table-projection';
 

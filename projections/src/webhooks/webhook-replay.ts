@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { EventStore, Position } from '../../../libs/event-store/src';
+import type { EventStore, Position } from '@accounts/event-store';
 import { webhookProjectionName } from './webhook-delivery.sink';
 
 export type ReplayFrom = { time: Date } | { eventId: string };

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AuditReader } from '../../../../libs/audit/src';
-import { EventCodec } from '../../../../libs/event-codec/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { FieldSealer } from '../../../../libs/privacy/src';
+import { AuditReader } from '@accounts/audit';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { FieldSealer } from '@accounts/privacy';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { ExportEventsHttpController } from './export-events/export-events.http';
 import { StateAtHttpController } from './state-at/state-at.http';

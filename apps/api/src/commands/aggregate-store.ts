@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Decider } from '../../../../libs/domain/src';
-import { type CommandMetadata, type EventCodec, type PlainEvent, type SnapshotCodec } from '../../../../libs/event-codec/src';
+import type { Decider } from '@accounts/domain';
+import { type CommandMetadata, type EventCodec, type PlainEvent, type SnapshotCodec } from '@accounts/event-codec';
 import {
   type AppendResult,
   type AssumedFacts,
@@ -13,8 +13,8 @@ import {
   type NewEvent,
   type Position,
   WrongExpectedRevisionError,
-} from '../../../../libs/event-store/src';
-import { SubjectErasedError } from '../../../../libs/privacy/src';
+} from '@accounts/event-store';
+import { SubjectErasedError } from '@accounts/privacy';
 import { derivedUuid } from './derived-ids';
 import type { SnapshotStore } from './snapshot-store';
 

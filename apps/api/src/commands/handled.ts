@@ -1,4 +1,4 @@
-import { formatPosition } from '../../../../libs/event-store/src';
+import { formatPosition } from '@accounts/event-store';
 import type { Outcome } from './aggregate-store';
 
 /** What a decider handler (handleUser, handleOrganization) gives back to its route. */

@@ -1,5 +1,5 @@
-import type { OrganizationState, UserState } from '../../../../libs/domain/src';
-import { ORGANIZATION_STREAM_PREFIX, USER_STREAM_PREFIX } from '../../../../libs/streams/src';
+import type { OrganizationState, UserState } from '@accounts/domain';
+import { ORGANIZATION_STREAM_PREFIX, USER_STREAM_PREFIX } from '@accounts/streams';
 import type { SnapshotPolicy } from './aggregate-store';
 
 /**

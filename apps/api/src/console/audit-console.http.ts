@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditReader, type Evolver, exportPages, InvalidAtError, stateAt } from '../../../../libs/audit/src';
-import { organizationDecider, userDecider } from '../../../../libs/domain/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { maskEmail } from '../../../../libs/privacy/src';
-import { organizationStream, userStream } from '../../../../libs/streams/src';
-import type { SearchBackend } from '../../../../projections/src/search/search-backend';
+import { AuditReader, type Evolver, exportPages, InvalidAtError, stateAt } from '@accounts/audit';
+import { organizationDecider, userDecider } from '@accounts/domain';
+import type { EventStore } from '@accounts/event-store';
+import { maskEmail } from '@accounts/privacy';
+import { organizationStream, userStream } from '@accounts/streams';
+import type { SearchBackend } from '@accounts/projections/search/search-backend';
 import { PublicRoute } from '../auth/requires-scope.decorator';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { SEARCH_BACKEND } from '../projections/projections.module';

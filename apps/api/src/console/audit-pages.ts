@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../../libs/audit/src';
+import type { AuditEvent } from '@accounts/audit';
 import { Html, html } from './html';
 
 export type EntityKind = 'users' | 'organizations';

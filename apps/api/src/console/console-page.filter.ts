@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isStoreUnavailable } from '../../../../libs/database/src';
+import { isStoreUnavailable } from '@accounts/database';
 import { sendPage } from './console-http';
 import { html, layout } from './html';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { AppConfig } from '../../../../libs/config/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { type ProjectionReport, ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
+import type { AppConfig } from '@accounts/config';
+import type { EventStore } from '@accounts/event-store';
+import { type ProjectionReport, ProjectionStatusReader } from '@accounts/projections/ops/projection-status';
 import { APP_CONFIG, EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 
 export interface LagSample {

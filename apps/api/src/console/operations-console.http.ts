@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { ProjectionOperations, ProjectionNotFoundError } from '../../../../projections/src/ops/projection-operations';
+import { ProjectionOperations, ProjectionNotFoundError } from '@accounts/projections/ops/projection-operations';
 import { PublicRoute } from '../auth/requires-scope.decorator';
 import { PG_POOL } from '../infrastructure/tokens';
 import { ConsolePageFilter } from './console-page.filter';

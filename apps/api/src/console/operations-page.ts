@@ -1,5 +1,5 @@
-import type { EventVisibility } from '../../../../projections/src/ops/visibility-horizon';
-import type { ProjectionReport } from '../../../../projections/src/ops/projection-status';
+import type { EventVisibility } from '@accounts/projections/ops/visibility-horizon';
+import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
 import { html, type Html } from './html';
 import type { LagSample } from './lag-history';
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Inject } from '@nestjs/common';
-import type { AppConfig } from '../../../../libs/config/src';
-import { DomainError } from '../../../../libs/domain/src';
+import type { AppConfig } from '@accounts/config';
+import { DomainError } from '@accounts/domain';
 import { PublicRoute } from '../auth/requires-scope.decorator';
 import { ProblemError } from '../http/problem';
 import { APP_CONFIG } from '../infrastructure/tokens';

@@ -1,7 +1,7 @@
 import { applyDecorators, type INestApplicationContext, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
+import { ConsistencyGate } from '@accounts/projections/consistency/consistency-gate';
 import { authorize } from '../auth/service-key.guard';
 import { ServiceKeys } from '../auth/service-keys';
 import { sendProblem } from '../http/problem-details.filter';

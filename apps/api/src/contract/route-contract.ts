@@ -26,7 +26,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, HttpCode, RequestMapping, RequestMethod, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { z, type ZodType } from 'zod';
-import type { ProjectionName } from '../../../../projections/src/consistency/consistency-gate';
+import type { ProjectionName } from '@accounts/projections/consistency/consistency-gate';
 import { PublicRoute, RequiresScope } from '../auth/requires-scope.decorator';
 import type { Scope } from '../auth/service-keys';
 import { CommandResponseInterceptor } from '../commands/command-route';

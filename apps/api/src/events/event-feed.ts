@@ -1,12 +1,12 @@
-import type { EventCodec } from '../../../../libs/event-codec/src';
-import type { EventStore, Position, RecordedEvent } from '../../../../libs/event-store/src';
+import type { EventCodec } from '@accounts/event-codec';
+import type { EventStore, Position, RecordedEvent } from '@accounts/event-store';
 import {
   INTEGRATION_EVENT_TYPES,
   type IntegrationEvent,
   type IntegrationEventType,
   integrationEventsOf,
   sourceTypesOf,
-} from '../../../../libs/integration-events/src';
+} from '@accounts/integration-events';
 
 export interface FeedPage {
   items: IntegrationEvent[];

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { INTEGRATION_EVENT_TYPES, type IntegrationEventType, isIntegrationEventType } from '../../../../libs/integration-events/src';
+import { INTEGRATION_EVENT_TYPES, type IntegrationEventType, isIntegrationEventType } from '@accounts/integration-events';
 import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { EventFeed } from './event-feed';
 import { FeedCursors } from './feed-cursor';

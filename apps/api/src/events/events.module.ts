@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EventCodec } from '../../../../libs/event-codec/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { deriveKey, type MasterKey } from '../../../../libs/privacy/src';
+import { EventCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { deriveKey, type MasterKey } from '@accounts/privacy';
 import { EVENT_STORE, MASTER_KEY } from '../infrastructure/tokens';
 import { EventFeed } from './event-feed';
 import { EventsHttpController } from './events.http';

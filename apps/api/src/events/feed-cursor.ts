@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { formatPosition, parsePosition, type Position } from '../../../../libs/event-store/src';
+import { formatPosition, parsePosition, type Position } from '@accounts/event-store';
 import { ProblemError } from '../http/problem';
 
 const VERSION = 'c1';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ObjectStorage, UploadChangedError } from '../../../../libs/object-storage/src';
+import { type ObjectStorage, UploadChangedError } from '@accounts/object-storage';
 import { ProblemError } from '../http/problem';
 import { OBJECT_STORAGE } from '../infrastructure/tokens';
 import { type UploadPurpose, UploadRecords } from './upload-records';

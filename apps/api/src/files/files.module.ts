@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { type ObjectStorage, S3ObjectStorage } from '../../../../libs/object-storage/src';
-import type { AppConfig } from '../../../../libs/config/src';
+import { type ObjectStorage, S3ObjectStorage } from '@accounts/object-storage';
+import type { AppConfig } from '@accounts/config';
 import { APP_CONFIG, OBJECT_STORAGE } from '../infrastructure/tokens';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';

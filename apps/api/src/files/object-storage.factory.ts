@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { LocalObjectStorage, type ObjectStorage, S3ObjectStorage } from '../../../../libs/object-storage/src';
-import { deriveKey, type MasterKey } from '../../../../libs/privacy/src';
-import type { AppConfig } from '../../../../libs/config/src';
+import { LocalObjectStorage, type ObjectStorage, S3ObjectStorage } from '@accounts/object-storage';
+import { deriveKey, type MasterKey } from '@accounts/privacy';
+import type { AppConfig } from '@accounts/config';
 
 /** S3 (MinIO) when S3_* is configured; otherwise a local directory served by the service through signed URLs. */
 export function createObjectStorage(config: AppConfig, masterKey: MasterKey): ObjectStorage {

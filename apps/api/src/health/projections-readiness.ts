@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { PROJECTION_NAMES } from '../../../../projections/src/ops/projection-operations';
-import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
+import type { EventStore } from '@accounts/event-store';
+import { PROJECTION_NAMES } from '@accounts/projections/ops/projection-operations';
+import { ProjectionStatusReader } from '@accounts/projections/ops/projection-status';
 import type { ReadinessCheck } from './readiness-check';
 
 /** How far behind (age of the oldest unprocessed event) a live projection may be before readiness fails. */

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isStoreUnavailable } from '../../../../libs/database/src';
-import { AppendTooLargeError } from '../../../../libs/event-store/src';
+import { isStoreUnavailable } from '@accounts/database';
+import { AppendTooLargeError } from '@accounts/event-store';
 import { type ErrorCode, type FieldError, isErrorCode, problemDocument, ProblemError } from './problem';
 
 /** Errors that carry a stable code (domain errors do) are recognised by shape, so the domain needs no HTTP import. */

@@ -1,4 +1,4 @@
-import type { AssumedFacts, IdempotencyClaimOutcome, IdempotencyClaimRequest } from '../../../../libs/event-store/src';
+import type { AssumedFacts, IdempotencyClaimOutcome, IdempotencyClaimRequest } from '@accounts/event-store';
 import type { PendingClaim } from '../commands/aggregate-store';
 
 /** One run of a `ClaimWithAppend` command: its key still to be claimed, and the facts it assumed (see PendingClaim). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { isStoreUnavailable } from '../../../../libs/database/src';
-import type { IdempotencyClaimOutcome, IdempotencyClaimRequest } from '../../../../libs/event-store/src';
+import { isStoreUnavailable } from '@accounts/database';
+import type { IdempotencyClaimOutcome, IdempotencyClaimRequest } from '@accounts/event-store';
 
 export interface StoredResponse {
   statusCode: number;

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
-import { AssumedFactError, ClaimNotGrantedError, type EventStore, type IdempotencyClaimRequest, isClaimingAppender } from '../../../../libs/event-store/src';
+import { AssumedFactError, ClaimNotGrantedError, type EventStore, type IdempotencyClaimRequest, isClaimingAppender } from '@accounts/event-store';
 import type { PendingClaim } from '../commands/aggregate-store';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { DeferredClaim } from './deferred-claim';

@@ -1,17 +1,17 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { type AppConfig, openEventStore, openRedis, type RedisClient } from '../../../../libs/config/src';
+import type { EventStore } from '@accounts/event-store';
+import { type AppConfig, openEventStore, openRedis, type RedisClient } from '@accounts/config';
 import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check';
-import { loadMasterKey } from '../../../../libs/privacy/src';
+import { loadMasterKey } from '@accounts/privacy';
 import { writeSideProviders } from './write-side.providers';
 import { projectionsReadiness } from '../health/projections-readiness';
-import { boundedSessionOptions, SHORT_STATEMENT_TIMEOUT_MS } from '../../../../libs/database/src';
+import { boundedSessionOptions, SHORT_STATEMENT_TIMEOUT_MS } from '@accounts/database';
 import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
 import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, OBJECT_STORAGE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
 import { createObjectStorage } from '../files/object-storage.factory';
 import { UploadRecords } from '../files/upload-records';
-import type { MasterKey } from '../../../../libs/privacy/src';
+import type { MasterKey } from '@accounts/privacy';
 
 /**
  * The service's connections, made once per process from the configuration, and closed on shutdown.

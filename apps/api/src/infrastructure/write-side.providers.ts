@@ -1,8 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { EventCodec, SnapshotCodec } from '../../../../libs/event-codec/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { DataKeyStore, deriveKey, EmailedTokens, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '../../../../libs/privacy/src';
+import { EventCodec, SnapshotCodec } from '@accounts/event-codec';
+import type { EventStore } from '@accounts/event-store';
+import { DataKeyStore, deriveKey, EmailedTokens, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '@accounts/privacy';
 import { AggregateStore } from '../commands/aggregate-store';
 import { snapshotPolicyFor } from '../commands/snapshot-policies';
 import { PostgresSnapshotStore } from '../commands/snapshot-store';
@@ -10,7 +10,7 @@ import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.intercep
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Metrics } from '../metrics/metrics';
 import { EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, PG_POOL } from './tokens';
-import { ORGANIZATION_STREAM_PREFIX } from '../../../../libs/streams/src';
+import { ORGANIZATION_STREAM_PREFIX } from '@accounts/streams';
 
 /** What command handlers need: sealing, hashing, the aggregate store, idempotency, metrics. */
 export function writeSideProviders(masterKey: MasterKey): Provider[] {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EmailedTokens, LookupHasher, type MasterKey } from '../../../../libs/privacy/src';
+import { EmailedTokens, LookupHasher, type MasterKey } from '@accounts/privacy';
 import { MASTER_KEY } from '../infrastructure/tokens';
 
 /**

@@ -1,10 +1,10 @@
 import { Controller, Header, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { ProjectionOperations } from '../../../../projections/src/ops/projection-operations';
-import { ProjectionStatusReader } from '../../../../projections/src/ops/projection-status';
-import { readWebhookHealth } from '../../../../projections/src/webhooks/webhook-status';
+import type { EventStore } from '@accounts/event-store';
+import { ProjectionOperations } from '@accounts/projections/ops/projection-operations';
+import { ProjectionStatusReader } from '@accounts/projections/ops/projection-status';
+import { readWebhookHealth } from '@accounts/projections/webhooks/webhook-status';
 import { defineRoute, Input, raw, Route, type RouteContract, type RouteInput } from '../contract/route-contract';
 import { Ctx, type RequestContext } from '../http/request-context';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';

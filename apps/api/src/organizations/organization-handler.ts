@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type OrganizationCommand, organizationDecider, type OrganizationState, type WithoutActor } from '../../../../libs/domain/src';
-import { organizationStream } from '../../../../libs/streams/src';
+import { type OrganizationCommand, organizationDecider, type OrganizationState, type WithoutActor } from '@accounts/domain';
+import { organizationStream } from '@accounts/streams';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { memberCount, memberOf } from '../../../../libs/domain/src';
+import { memberCount, memberOf } from '@accounts/domain';
 import type { ActiveOrganization } from './organization-handler';
 
 export const OrganizationResponse = z.object({

@@ -1,16 +1,16 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { AppConfig, RedisClient } from '../../../../libs/config/src';
-import { EventCodec } from '../../../../libs/event-codec/src';
-import { FieldSealer } from '../../../../libs/privacy/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
-import { ProjectionsHost } from '../../../../projections/src/projections-host';
-import { ProjectedEventDecoder } from '../../../../projections/src/runtime/projected-event-decoder';
-import { createSearchBackend, type SearchBackend } from '../../../../projections/src/search/search-backend';
-import { SessionReader } from '../../../../projections/src/sessions/session-reader';
-import { EmailedTokens } from '../../../../libs/privacy/src';
-import { openMailTransport } from '../../../../projections/src/mail/mail-transport';
+import type { AppConfig, RedisClient } from '@accounts/config';
+import { EventCodec } from '@accounts/event-codec';
+import { FieldSealer } from '@accounts/privacy';
+import type { EventStore } from '@accounts/event-store';
+import { ConsistencyGate } from '@accounts/projections/consistency/consistency-gate';
+import { ProjectionsHost } from '@accounts/projections/projections-host';
+import { ProjectedEventDecoder } from '@accounts/projections/runtime/projected-event-decoder';
+import { createSearchBackend, type SearchBackend } from '@accounts/projections/search/search-backend';
+import { SessionReader } from '@accounts/projections/sessions/session-reader';
+import { EmailedTokens } from '@accounts/privacy';
+import { openMailTransport } from '@accounts/projections/mail/mail-transport';
 import { APP_CONFIG, EVENT_STORE, PG_POOL, REDIS } from '../infrastructure/tokens';
 
 export const SEARCH_BACKEND = Symbol('SEARCH_BACKEND');

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { parsePosition } from '../../../../libs/event-store/src';
-import { ConsistencyGate, type ProjectionName } from '../../../../projections/src/consistency/consistency-gate';
+import { parsePosition } from '@accounts/event-store';
+import { ConsistencyGate, type ProjectionName } from '@accounts/projections/consistency/consistency-gate';
 import { ProblemError } from '../http/problem';
 
 const READS_FROM = 'accounts:reads-from';

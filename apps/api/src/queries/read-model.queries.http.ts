@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
-import { DomainError, normaliseEmail } from '../../../../libs/domain/src';
+import { DomainError, normaliseEmail } from '@accounts/domain';
 import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { z } from 'zod';
-import type { SearchBackend } from '../../../../projections/src/search/search-backend';
-import { InvalidCursorError } from '../../../../projections/src/search/search-query';
+import type { SearchBackend } from '@accounts/projections/search/search-backend';
+import { InvalidCursorError } from '@accounts/projections/search/search-query';
 import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { ProblemError } from '../http/problem';
 import { SEARCH_BACKEND } from '../projections/projections.module';

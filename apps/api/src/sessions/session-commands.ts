@@ -1,8 +1,8 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { emailReservationDecider, normaliseEmail, repeatedLogIn, type UserState } from '../../../../libs/domain/src';
-import { deriveKey, type MasterKey, newSessionToken, PasswordHasher, sessionTokenHash } from '../../../../libs/privacy/src';
-import type { AppConfig } from '../../../../libs/config/src';
+import { emailReservationDecider, normaliseEmail, repeatedLogIn, type UserState } from '@accounts/domain';
+import { deriveKey, type MasterKey, newSessionToken, PasswordHasher, sessionTokenHash } from '@accounts/privacy';
+import type { AppConfig } from '@accounts/config';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { derivedUuid } from '../commands/derived-ids';

@@ -1,10 +1,10 @@
 import { Controller, Header, Inject } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError } from '../../../../libs/domain/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import { sessionTokenHash } from '../../../../libs/privacy/src';
-import { ConsistencyGate } from '../../../../projections/src/consistency/consistency-gate';
-import { SessionReader } from '../../../../projections/src/sessions/session-reader';
+import { DomainError } from '@accounts/domain';
+import type { EventStore } from '@accounts/event-store';
+import { sessionTokenHash } from '@accounts/privacy';
+import { ConsistencyGate } from '@accounts/projections/consistency/consistency-gate';
+import { SessionReader } from '@accounts/projections/sessions/session-reader';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { Envelope, respond } from '../commands/command-route';
 import { PlainRoute } from '../contract/plain-route';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RedisClient } from '../../../../libs/config/src';
-import { normaliseEmail } from '../../../../libs/domain/src';
-import { LookupHasher, type MasterKey } from '../../../../libs/privacy/src';
+import type { RedisClient } from '@accounts/config';
+import { normaliseEmail } from '@accounts/domain';
+import { LookupHasher, type MasterKey } from '@accounts/privacy';
 import { ProblemError } from '../http/problem';
 import { MASTER_KEY, REDIS } from '../infrastructure/tokens';
 import { ATTEMPT_SCRIPT, SETTLE_SCRIPT } from './throttle-script';

@@ -1,5 +1,5 @@
-import type { RedisClient } from '../../../../libs/config/src';
-import { runScript } from '../../../../projections/src/sessions/session-scripts';
+import type { RedisClient } from '@accounts/config';
+import { runScript } from '@accounts/projections/sessions/session-scripts';
 
 /**
  * Takes up to ARGV[2] requests of a key's budget for the current window, atomically, on Redis's clock.

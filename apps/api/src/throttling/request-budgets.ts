@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { RedisClient } from '../../../../libs/config/src';
+import type { RedisClient } from '@accounts/config';
 import { callingServiceOf } from '../auth/bearer-key';
 import type { ServiceKeys } from '../auth/service-keys';
 import { problemDocument } from '../http/problem';

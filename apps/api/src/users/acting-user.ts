@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '../../../../libs/domain/src';
+import type { Actor } from '@accounts/domain';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { UserLookup } from './user-lookup';
 

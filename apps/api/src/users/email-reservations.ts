@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { emailReservationDecider, userDecider } from '../../../../libs/domain/src';
-import { LookupHasher } from '../../../../libs/privacy/src';
+import { emailReservationDecider, userDecider } from '@accounts/domain';
+import { LookupHasher } from '@accounts/privacy';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
-import { userStream } from '../../../../libs/streams/src';
+import { userStream } from '@accounts/streams';
 
 /** A reservation younger than this may belong to a registration or email change still in flight. */
 const IN_FLIGHT_GRACE_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { PendingToken } from '../../../../libs/domain/src';
-import { EmailedTokens, hashEmailedToken, type TokenPurpose } from '../../../../libs/privacy/src';
+import type { PendingToken } from '@accounts/domain';
+import { EmailedTokens, hashEmailedToken, type TokenPurpose } from '@accounts/privacy';
 import { ProblemError } from '../http/problem';
 
 /** How long a mailed token may be used: a day to prove an address, an hour to reset a password (a stolen mailbox). */

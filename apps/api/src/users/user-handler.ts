@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type UserCommand, userDecider, type UserState, type WithoutActor } from '../../../../libs/domain/src';
-import { userStream } from '../../../../libs/streams/src';
+import { type UserCommand, userDecider, type UserState, type WithoutActor } from '@accounts/domain';
+import { userStream } from '@accounts/streams';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';

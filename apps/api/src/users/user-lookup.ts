@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { userDecider, type UserState } from '../../../../libs/domain/src';
+import { userDecider, type UserState } from '@accounts/domain';
 import { EVENT_STORE } from '../infrastructure/tokens';
-import type { EventStore } from '../../../../libs/event-store/src';
+import type { EventStore } from '@accounts/event-store';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
-import { userStream } from '../../../../libs/streams/src';
+import { userStream } from '@accounts/streams';
 
 /** Facts about users that other commands need ("this user exists"), read from the user's own stream. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type WebhookCommand, webhookDecider, type WebhookState } from '../../../../libs/domain/src';
-import { webhookStream } from '../../../../libs/streams/src';
+import { type WebhookCommand, webhookDecider, type WebhookState } from '@accounts/domain';
+import { webhookStream } from '@accounts/streams';
 import { AggregateStore } from '../commands/aggregate-store';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';

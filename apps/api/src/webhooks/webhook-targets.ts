@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AppConfig } from '../../../../libs/config/src';
-import type { WebhookTargetFacts } from '../../../../libs/domain/src';
-import { resolveWebhookTarget } from '../../../../libs/webhooks/src';
+import type { AppConfig } from '@accounts/config';
+import type { WebhookTargetFacts } from '@accounts/domain';
+import { resolveWebhookTarget } from '@accounts/webhooks';
 import { APP_CONFIG } from '../infrastructure/tokens';
 
 /** The facts the decider needs about a URL: where its host resolves (every address checked), and what is allowed. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Pool } from 'pg';
-import { AuditReader, type Reviewer } from '../../../../libs/audit/src';
-import { loadConfig, openEventStore } from '../../../../libs/config/src';
-import { EventCodec } from '../../../../libs/event-codec/src';
-import { DataKeyStore, FieldSealer, loadMasterKey } from '../../../../libs/privacy/src';
+import { AuditReader, type Reviewer } from '@accounts/audit';
+import { loadConfig, openEventStore } from '@accounts/config';
+import { EventCodec } from '@accounts/event-codec';
+import { DataKeyStore, FieldSealer, loadMasterKey } from '@accounts/privacy';
 
 /**
  * What the audit commands read with: the service's own event store and codec (the same environment variables), and a

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../../libs/audit/src';
+import type { AuditEvent } from '@accounts/audit';
 
 export const CSV_COLUMNS = ['position', 'streamName', 'revision', 'type', 'occurredAt', 'actor', 'service', 'correlationId', 'causationId', 'clientIp', 'data'] as const;
 

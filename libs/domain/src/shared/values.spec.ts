@@ -3,7 +3,7 @@ import { DomainError } from './domain-error';
 import { normaliseEmail, parseEmail } from './email';
 import { containsCardNumber } from './organization-values';
 import { domainToASCII } from 'node:url';
-import { commonPasswords } from '../../../common-passwords/src';
+import { commonPasswords } from '@accounts/common-passwords';
 import { checkPasswordPolicy } from './password-policy';
 import { domainToAscii } from './punycode';
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AuditReader, exportPages } from '../../../../../libs/audit/src';
+import { AuditReader, exportPages } from '@accounts/audit';
 import { defineRoute, Input, raw, Route, type RouteInput } from '../../contract/route-contract';
 import { Ctx, type RequestContext } from '../../http/request-context';
 import { maySeePersonalData } from '../may-see-personal-data';

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, type DomainErrorCode, membersOf, organizationDecider, type OrganizationState, userDecider } from '../../../../../libs/domain/src';
-import { organizationStream, userStream } from '../../../../../libs/streams/src';
-import { AuditReader, type Evolver, stateAt } from '../../../../../libs/audit/src';
+import { DomainError, type DomainErrorCode, membersOf, organizationDecider, type OrganizationState, userDecider } from '@accounts/domain';
+import { organizationStream, userStream } from '@accounts/streams';
+import { AuditReader, type Evolver, stateAt } from '@accounts/audit';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { PathId } from '../../http/ids';
 import { Ctx, type RequestContext } from '../../http/request-context';

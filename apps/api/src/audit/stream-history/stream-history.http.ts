@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, type DomainErrorCode } from '../../../../../libs/domain/src';
-import { organizationStream, userStream } from '../../../../../libs/streams/src';
-import { AuditReader } from '../../../../../libs/audit/src';
+import { DomainError, type DomainErrorCode } from '@accounts/domain';
+import { organizationStream, userStream } from '@accounts/streams';
+import { AuditReader } from '@accounts/audit';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { PathId } from '../../http/ids';
 import { Ctx, type RequestContext } from '../../http/request-context';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { z } from 'zod';
-import { requireActiveActor, requireMayActFor } from '../../../../../libs/domain/src';
-import { type ObjectStorage } from '../../../../../libs/object-storage/src';
+import { requireActiveActor, requireMayActFor } from '@accounts/domain';
+import { type ObjectStorage } from '@accounts/object-storage';
 import { CommandEnvelope } from '../../commands/command-envelope';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { ProblemError } from '../../http/problem';
@@ -11,7 +11,7 @@ import { APP_CONFIG, OBJECT_STORAGE } from '../../infrastructure/tokens';
 import { ActingUser } from '../../users/acting-user';
 import { UploadRecords } from '../upload-records';
 import { ALLOWED_IMAGE_TYPES, isImageType, MAX_UPLOAD_BYTES } from '../upload-rules';
-import type { AppConfig } from '../../../../../libs/config/src';
+import type { AppConfig } from '@accounts/config';
 
 const AnnounceUploadRequest = z.strictObject({
   purpose: z.enum(['user_avatar', 'organization_logo']),

@@ -1,7 +1,7 @@
 import { Controller, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { LocalObjectStorage, type ObjectStorage, SignedUploadError } from '../../../../../libs/object-storage/src';
+import { LocalObjectStorage, type ObjectStorage, SignedUploadError } from '@accounts/object-storage';
 import { defineRoute, Input, raw, Route, type RouteInput } from '../../contract/route-contract';
 import { ProblemError } from '../../http/problem';
 import { OBJECT_STORAGE } from '../../infrastructure/tokens';

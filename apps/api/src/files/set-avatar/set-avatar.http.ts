@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { requireMayActFor } from '../../../../../libs/domain/src';
-import { OBJECT_KEY_PATTERN } from '../../../../../libs/object-storage/src';
+import { requireMayActFor } from '@accounts/domain';
+import { OBJECT_KEY_PATTERN } from '@accounts/object-storage';
 import type { CommandEnvelope } from '../../commands/command-envelope';
 import { Envelope, respond } from '../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError, memberOf } from '../../../../../libs/domain/src';
-import { hashEmailedToken } from '../../../../../libs/privacy/src';
+import { DomainError, memberOf } from '@accounts/domain';
+import { hashEmailedToken } from '@accounts/privacy';
 import type { CommandEnvelope } from '../../commands/command-envelope';
 import { Envelope, respond } from '../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';

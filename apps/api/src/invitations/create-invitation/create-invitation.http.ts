@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { z } from 'zod';
-import { MAX_INVITATION_HOURS, parseEmail } from '../../../../../libs/domain/src';
+import { MAX_INVITATION_HOURS, parseEmail } from '@accounts/domain';
 import type { CommandEnvelope } from '../../commands/command-envelope';
 import { Envelope, respond } from '../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';

@@ -1,8 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { type DatabasePool, sql } from 'slonik';
 import { z } from 'zod';
-import { DomainError } from '../../../../../libs/domain/src';
-import { ERASED, FieldSealer, isSealed } from '../../../../../libs/privacy/src';
+import { DomainError } from '@accounts/domain';
+import { ERASED, FieldSealer, isSealed } from '@accounts/privacy';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { PathId } from '../../http/ids';
 import { ProblemError } from '../../http/problem';

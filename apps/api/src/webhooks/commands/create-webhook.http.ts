@@ -1,6 +1,6 @@
 import { Controller, Header } from '@nestjs/common';
 import { z } from 'zod';
-import { newWebhookSecret } from '../../../../../libs/webhooks/src';
+import { newWebhookSecret } from '@accounts/webhooks';
 import type { CommandEnvelope } from '../../commands/command-envelope';
 import { Envelope, respond } from '../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';

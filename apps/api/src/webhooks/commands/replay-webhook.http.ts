@@ -1,8 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { EventStore } from '../../../../../libs/event-store/src';
-import { ReplayStartUnknownError, replayWebhook } from '../../../../../projections/src/webhooks/webhook-replay';
+import type { EventStore } from '@accounts/event-store';
+import { ReplayStartUnknownError, replayWebhook } from '@accounts/projections/webhooks/webhook-replay';
 import { defineRoute, Input, Route, type RouteInput } from '../../contract/route-contract';
 import { PathId } from '../../http/ids';
 import { ProblemError } from '../../http/problem';

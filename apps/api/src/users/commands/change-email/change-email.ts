@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { parseEmail, requireMayActFor, type UserState } from '../../../../../../libs/domain/src';
+import { parseEmail, requireMayActFor, type UserState } from '@accounts/domain';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import type { Handled } from '../../../commands/handled';
 import { ActingUser } from '../../acting-user';

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { checkPasswordPolicy, DomainError, requireMayActFor, type UserState } from '../../../../../../libs/domain/src';
-import { PasswordHasher } from '../../../../../../libs/privacy/src';
+import { checkPasswordPolicy, DomainError, requireMayActFor, type UserState } from '@accounts/domain';
+import { PasswordHasher } from '@accounts/privacy';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import type { Handled } from '../../../commands/handled';
 import { ActingUser } from '../../acting-user';
 import { UserHandler } from '../../user-handler';
 import { UserLookup } from '../../user-lookup';
-import { commonPasswords } from '../../../../../../libs/common-passwords/src';
+import { commonPasswords } from '@accounts/common-passwords';
 
 /** How often a password verified against a hash that changed meanwhile is verified again against the new one. */
 const MAX_VERIFICATIONS = 3;

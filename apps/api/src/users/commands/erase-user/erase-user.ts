@@ -1,8 +1,8 @@
 import { Controller, Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { organizationDecider, type UserCommand, userDecider, type UserEvent, type UserState } from '../../../../../../libs/domain/src';
-import { DataKeyStore, ERASED, ERASED_VALUE } from '../../../../../../libs/privacy/src';
+import { organizationDecider, type UserCommand, userDecider, type UserEvent, type UserState } from '@accounts/domain';
+import { DataKeyStore, ERASED, ERASED_VALUE } from '@accounts/privacy';
 import { AggregateStore, type CommandContext } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { Envelope, respond } from '../../../commands/command-route';
@@ -13,12 +13,12 @@ import { ProblemError } from '../../../http/problem';
 import { IdempotencyStore } from '../../../idempotency/idempotency-store';
 import { EVENT_STORE, OBJECT_STORAGE, PG_POOL } from '../../../infrastructure/tokens';
 import { UploadRecords } from '../../../files/upload-records';
-import type { ObjectStorage } from '../../../../../../libs/object-storage/src';
+import type { ObjectStorage } from '@accounts/object-storage';
 import { EmailReservations } from '../../email-reservations';
 import { ActingUser } from '../../acting-user';
 import { InvitationAddresses } from '../../../invitations/invitation-addresses';
-import { type EventStore, formatPosition } from '../../../../../../libs/event-store/src';
-import { organizationStream, userStream } from '../../../../../../libs/streams/src';
+import { type EventStore, formatPosition } from '@accounts/event-store';
+import { organizationStream, userStream } from '@accounts/streams';
 
 /** The erasure's steps, in order; each is idempotent, and a repeat of the erasure runs those not done yet. */
 export const ERASURE_STEPS = ['leave_organizations', 'append_user_erased', 'release_email', 'shred_invitations', 'destroy_data_key', 'forget_responses', 'delete_uploads'] as const;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { checkPasswordPolicy, parseEmail } from '../../../../../../libs/domain/src';
-import { PasswordHasher } from '../../../../../../libs/privacy/src';
+import { checkPasswordPolicy, parseEmail } from '@accounts/domain';
+import { PasswordHasher } from '@accounts/privacy';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { commonPasswords } from '../../../../../../libs/common-passwords/src';
+import { commonPasswords } from '@accounts/common-passwords';
 import { EmailReservations } from '../../email-reservations';
 import { MailedTokens } from '../../mailed-tokens';
 import { UserHandler } from '../../user-handler';

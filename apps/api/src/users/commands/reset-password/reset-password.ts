@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { emailReservationDecider, parseEmail, requireLiveToken, type UserState } from '../../../../../../libs/domain/src';
-import { PasswordHasher } from '../../../../../../libs/privacy/src';
-import { commonPasswords } from '../../../../../../libs/common-passwords/src';
-import { checkPasswordPolicy } from '../../../../../../libs/domain/src';
+import { emailReservationDecider, parseEmail, requireLiveToken, type UserState } from '@accounts/domain';
+import { PasswordHasher } from '@accounts/privacy';
+import { commonPasswords } from '@accounts/common-passwords';
+import { checkPasswordPolicy } from '@accounts/domain';
 import { AggregateStore } from '../../../commands/aggregate-store';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { derivedUuid } from '../../../commands/derived-ids';
