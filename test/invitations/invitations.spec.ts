@@ -8,7 +8,7 @@ import { EmailedTokens, hashEmailedToken, loadMasterKey } from '@accounts/privac
 import { userStream } from '@accounts/streams';
 import { ConsistencyGate } from '@accounts/projections/consistency/consistency-gate';
 import type { ProjectionsHost } from '@accounts/projections/projections-host';
-import { createTestApp, EVENT_STORES, type TestApp, type TestResponse } from '../support/app';
+import { createTestApp, EVENT_STORES, retryWhileLagging, type TestApp, type TestResponse } from '../support/app';
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { everyStoredByte } from '../support/stored-bytes';
@@ -90,12 +90,9 @@ describe.each(EVENT_STORES)('invitations (%s)', (eventStore) => {
   const accept = (token: string, actorId: string) => t.request('POST', '/v1/invitations/accept', { body: { token }, headers: as(actorId) });
 
   async function list(organizationId: string, after: TestResponse, query = '') {
-    // On this shared machine the read model may lag past the gate's 5 s: a 504 is retried, as a caller would.
-    let response: TestResponse;
-    for (let attempt = 0; ; attempt++) {
-      response = await t.request('GET', `/v1/organizations/${organizationId}/invitations${query}`, { headers: { 'x-consistent-with': String(after.headers['x-event-position']) } });
-      if (response.status !== 504 || attempt >= 5) break;
-    }
+    const response = await retryWhileLagging(() =>
+      t.request('GET', `/v1/organizations/${organizationId}/invitations${query}`, { headers: { 'x-consistent-with': String(after.headers['x-event-position']) } }),
+    );
     expect(response.status).toBe(200);
     return response.body as { items: { id: string; email: string | null; role: string; status: string; invitedBy: string }[]; nextCursor: string | null };
   }

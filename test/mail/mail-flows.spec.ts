@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashEmailedToken } from '@accounts/privacy';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, retryWhileLagging, type TestApp } from '../support/app';
 import { startTestSmtpServer, tokenFrom, type TestSmtpServer } from '../support/smtp';
 import { everyStoredByte } from '../support/stored-bytes';
 
@@ -54,12 +54,7 @@ describe('mail flows: verification and password reset', () => {
     return { message, token };
   };
   /** A read that waits for its position; on this shared machine the read model may lag past the gate's wait. */
-  const readUser = async (id: string, position: unknown) => {
-    for (let attempt = 0; ; attempt++) {
-      const response = await call('GET', `/v1/users/${id}`, { headers: { 'x-consistent-with': String(position) } });
-      if (response.status !== 504 || attempt >= 5) return response;
-    }
-  };
+  const readUser = (id: string, position: unknown) => retryWhileLagging(() => call('GET', `/v1/users/${id}`, { headers: { 'x-consistent-with': String(position) } }));
   const eventIdOf = async (type: string, streamName: string) => (await t.allEvents()).filter((e) => e.type === type && e.streamName === streamName).map((e) => e.id);
 
   test('register → a mail with a token → verify: the address is verified, and the token refused on second use', async () => {

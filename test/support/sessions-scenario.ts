@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { comparePositions, parsePosition } from '@accounts/event-store';
-import type { TestApp } from './app';
+import { retryWhileLagging, type TestApp } from './app';
 
 const PASSWORD = 'correct horse battery';
 
@@ -28,7 +28,7 @@ export async function seedSessions(t: TestApp, liveSessions = 3): Promise<Sessio
   const loggedOut = await logIn(t, `alice-${stamp}@example.com`);
   const ofBob = await logIn(t, `bob-${stamp}@example.com`);
   // A logout finds its session in the projection: wait until the logins are there.
-  const projected = await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': loggedOut.token, 'x-consistent-with': ofBob.position } });
+  const projected = await retryWhileLagging(() => t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': loggedOut.token, 'x-consistent-with': ofBob.position } }));
   expect(projected.status).toBe(200);
   const logout = await t.request('DELETE', `/v1/sessions/${loggedOut.sessionId}`, { headers: { 'x-actor-id': alice } });
   expect(logout.status).toBe(204);
@@ -39,7 +39,7 @@ export async function seedSessions(t: TestApp, liveSessions = 3): Promise<Sessio
   expect(changed.status).toBe(204);
   // Both ends are projected once the later of the two positions is.
   const position = [logout, changed].map((r) => String(r.headers['x-event-position'])).sort((a, b) => comparePositions(parsePosition(a)!, parsePosition(b)!)).at(-1)!;
-  const caughtUp = await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': ofBob.token, 'x-consistent-with': position } });
+  const caughtUp = await retryWhileLagging(() => t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': ofBob.token, 'x-consistent-with': position } }));
   expect(caughtUp.status).toBe(401);
   return { live, ended: [loggedOut.token, ofBob.token], aliceId: alice };
 }
