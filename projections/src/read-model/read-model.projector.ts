@@ -167,6 +167,12 @@ function upsert(table: string, columns: readonly (readonly [string, string])[], 
      ${conflict}`;
 }
 
+/** `SELECT` of `columns` (timestamptz as ISO text) from the rows of `table` whose `id` is in `$at`, as one JSON array. */
+function selectByIds(table: string, columns: readonly (readonly [string, string])[]): (at: number) => string {
+  const list = columns.map(([name, type]) => (type === 'timestamptz' ? iso(name) : name)).join(', ');
+  return (at) => jsonRows(`SELECT ${list} FROM ${table} WHERE id = ANY ($${at}::uuid[])`);
+}
+
 function usersStatements(table: string): TableStatements<UserRow, TableEventOf<typeof usersProjection>> {
   const columns = [
     ['id', 'uuid'],
@@ -181,8 +187,7 @@ function usersStatements(table: string): TableStatements<UserRow, TableEventOf<t
   return {
     projection: usersProjection,
     keyOf: (row) => row.id,
-    select: (at) =>
-      jsonRows(`SELECT id, email, password_hash, ${iso('created_at')}, ${iso('last_login_at')}, avatar_url, ${iso('erased_at')}, email_verified FROM ${table} WHERE id = ANY ($${at}::uuid[])`),
+    select: selectByIds(table, columns),
     selectParams: (ids) => [ids],
     columns,
     write: upsert(
@@ -209,8 +214,7 @@ function organizationsStatements(table: string): TableStatements<OrganizationRow
   return {
     projection: organizationsProjection,
     keyOf: (row) => row.id,
-    select: (at) =>
-      jsonRows(`SELECT id, name, plan, owner_id, member_count, logo_url, payment_processor, payment_method_id, ${iso('created_at')} FROM ${table} WHERE id = ANY ($${at}::uuid[])`),
+    select: selectByIds(table, columns),
     selectParams: (ids) => [ids],
     columns,
     write: upsert(
@@ -275,10 +279,7 @@ function invitationsStatements(table: string, sealer: FieldSealer | undefined): 
   return {
     projection: invitationsProjection,
     keyOf: (row) => row.id,
-    select: (at) =>
-      jsonRows(
-        `SELECT id, org_id, email, role, status, invited_by, ${iso('created_at')}, ${iso('expires_at')}, ${iso('ended_at')} FROM ${table} WHERE id = ANY ($${at}::uuid[])`,
-      ),
+    select: selectByIds(table, columns),
     selectParams: (ids) => [ids],
     columns,
     write: upsert(
