@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type FieldError, problemDocument, ProblemError } from './problem';
+import { type FieldError, ProblemError } from './problem';
+import { sendProblem } from './problem-details.filter';
 
 /** Limits every request's JSON body, query and path parameters are held to before any route sees them. */
 export const INPUT_LIMITS = {
@@ -22,7 +23,7 @@ export function enforceInputLimits(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, reply, done) => {
     const problem = check('body', request.body) ?? check('query', request.query) ?? check('params', request.params);
     if (!problem) return done();
-    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problemDocument(problem.code, problem.detail, problem.errors));
+    void sendProblem(reply, problem);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { problemDocument } from './problem';
+import { ProblemError } from './problem';
+import { sendProblem } from './problem-details.filter';
 
 /** The API speaks JSON only: a command body of any other type is refused before it is parsed (415). */
 export function requireJsonBodies(fastify: FastifyInstance): void {
@@ -9,9 +10,6 @@ export function requireJsonBodies(fastify: FastifyInstance): void {
     const type = request.headers['content-type'];
     const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || (typeof type === 'string' && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type))) return done();
-    void reply
-      .status(415)
-      .header('content-type', 'application/problem+json; charset=utf-8')
-      .send(problemDocument('unsupported_media_type', 'Send the request body as application/json.'));
+    void sendProblem(reply, new ProblemError('unsupported_media_type', 'Send the request body as application/json.'));
   });
 }

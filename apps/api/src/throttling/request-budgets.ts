@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RedisClient } from '@accounts/config';
 import { callingServiceOf } from '../auth/bearer-key';
 import type { ServiceKeys } from '../auth/service-keys';
-import { problemDocument } from '../http/problem';
+import { ProblemError } from '../http/problem';
+import { sendProblem } from '../http/problem-details.filter';
 import { type BudgetAnswer, BudgetLedger } from './budget-ledger';
 
 /** Routes any caller may reach without a budget: probes and scrapes must work when a key is over its budget. */
@@ -22,10 +23,7 @@ const POLICY = 'per-key';
 export function registerRequestBudgets(fastify: FastifyInstance, redis: RedisClient, keys: ServiceKeys): void {
   // The Redis key is the service's name, never the key itself.
   const ledger = new BudgetLedger(redis, { windowMs: WINDOW_MS, prefix: 'budget:' });
-  const unavailable = (reply: FastifyReply) => {
-    const problem = problemDocument('service_unavailable', 'The request budget could not be checked; retry shortly.');
-    void reply.status(problem.status).header('retry-after', '1').header('content-type', 'application/problem+json; charset=utf-8').send(problem);
-  };
+  const unavailable = (reply: FastifyReply) => void sendProblem(reply, new ProblemError('service_unavailable', 'The request budget could not be checked; retry shortly.', undefined, 1));
   // A callback hook: a request answered from the share in hand (nearly all) makes no promise; only one that must
   // wait for Redis does.
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -44,6 +42,5 @@ function answer(reply: FastifyReply, budget: BudgetAnswer, done: () => void): vo
   void reply.header('ratelimit-policy', `"${POLICY}";q=${budget.limit};w=${WINDOW_MS / 1000}`);
   void reply.header('ratelimit', `"${POLICY}";r=${budget.remaining};t=${resetSeconds}`);
   if (budget.allowed) return done();
-  const problem = problemDocument('rate_limited', 'This service key has used its request budget; retry after the reset.');
-  void reply.status(problem.status).header('retry-after', String(resetSeconds)).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+  void sendProblem(reply, new ProblemError('rate_limited', 'This service key has used its request budget; retry after the reset.', undefined, resetSeconds));
 }
