@@ -25,6 +25,9 @@ const common = {
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // Template databases left by workers that are gone (killed runs, suites that did not drop theirs).
+  globalSetup: '<rootDir>/test/support/stale-templates.cjs',
+  globalTeardown: '<rootDir>/test/support/stale-templates.cjs',
   projects: [
     // Pure tests: deciders, projections and other code without I/O.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/projections/**/*.unit.spec.ts'] },

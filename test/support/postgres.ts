@@ -29,7 +29,6 @@ function template(): Promise<string> {
     const name = `tmpl_${process.pid}_${randomBytes(3).toString('hex')}`;
     await admin(`CREATE DATABASE ${name}`);
     await migrate(urlFor(name));
-    process.once('exit', () => undefined);
     return name;
   })();
   return templateReady;
