@@ -7,6 +7,7 @@ import { ServiceKeys } from '../auth/service-keys';
 import { sendProblem } from '../http/problem-details.filter';
 import type { ContextualRequest, RequestContext } from '../http/request-context';
 import { awaitConsistency } from '../queries/consistent-with';
+import { controllerMethods } from './controller-methods';
 import { parseInput, ROUTE_CONTRACT, type RouteContract, type RouteInput, successStatus } from './route-contract';
 
 const PLAIN_ROUTE = 'accounts:plain-route';
@@ -34,17 +35,11 @@ export function PlainRoute(contract: RouteContract): MethodDecorator {
 
 /** Registers every controller method marked `@PlainRoute` on the app's Fastify instance (before `app.init()`). */
 export function registerPlainRoutes(fastify: FastifyInstance, app: INestApplicationContext): void {
-  const scanner = app.get(MetadataScanner);
   const dependencies = { keys: app.get(ServiceKeys), gate: app.get(ConsistencyGate) };
-  for (const wrapper of app.get(DiscoveryService).getControllers()) {
-    const instance = wrapper.instance as Record<string, unknown> | undefined;
-    if (!instance) continue;
-    for (const methodName of scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-      const method = instance[methodName] as (...args: unknown[]) => Promise<unknown>;
-      if (!Reflect.getMetadata(PLAIN_ROUTE, method)) continue;
-      const contract = Reflect.getMetadata(ROUTE_CONTRACT, method) as RouteContract;
-      mount(fastify, contract, method.bind(instance) as PlainHandler<RouteContract>, dependencies);
-    }
+  for (const { instance, method } of controllerMethods(app.get(DiscoveryService), app.get(MetadataScanner))) {
+    if (!Reflect.getMetadata(PLAIN_ROUTE, method)) continue;
+    const contract = Reflect.getMetadata(ROUTE_CONTRACT, method) as RouteContract;
+    mount(fastify, contract, method.bind(instance) as PlainHandler<RouteContract>, dependencies);
   }
 }
 

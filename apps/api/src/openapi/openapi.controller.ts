@@ -1,5 +1,6 @@
 import { Controller, type RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { controllerMethods } from '../contract/controller-methods';
 import { defineRoute, ROUTE_CONTRACT, Route, type RouteContract } from '../contract/route-contract';
 import { buildDocument } from './openapi-document';
 
@@ -34,24 +35,19 @@ export class OpenApiController {
 
   private build() {
     const contracts: RouteContract[] = [];
-    for (const wrapper of this.discovery.getControllers()) {
-      const instance = wrapper.instance as object | undefined;
-      if (!instance || !wrapper.metatype) continue;
-      const prefix = normalisePath(this.reflector.get<string>('path', wrapper.metatype) ?? '');
+    for (const { controller, name, method } of controllerMethods(this.discovery, this.scanner)) {
+      const prefix = normalisePath(this.reflector.get<string>('path', controller) ?? '');
       // The console's HTML pages and forms are for people in a browser, not part of the callers' contract.
       if (prefix.startsWith('/console')) continue;
-      for (const methodName of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const handler = (instance as Record<string, unknown>)[methodName] as object;
-        const contract = this.reflector.get<RouteContract | undefined>(ROUTE_CONTRACT, handler as never);
-        if (contract) {
-          if (prefix) throw new Error(`${wrapper.metatype.name}: a controller of contract routes has no path prefix (the contract holds the full path)`);
-          contracts.push(contract);
-          continue;
-        }
-        // Every route callers reach has a contract: one without could answer what the document does not say.
-        if (this.reflector.get<RequestMethod | undefined>('method', handler as never) !== undefined) {
-          throw new Error(`${wrapper.metatype.name}.${methodName}: a route without a contract (see contract/route-contract.ts)`);
-        }
+      const contract = this.reflector.get<RouteContract | undefined>(ROUTE_CONTRACT, method);
+      if (contract) {
+        if (prefix) throw new Error(`${controller.name}: a controller of contract routes has no path prefix (the contract holds the full path)`);
+        contracts.push(contract);
+        continue;
+      }
+      // Every route callers reach has a contract: one without could answer what the document does not say.
+      if (this.reflector.get<RequestMethod | undefined>('method', method) !== undefined) {
+        throw new Error(`${controller.name}.${name}: a route without a contract (see contract/route-contract.ts)`);
       }
     }
     return buildDocument(contracts);
