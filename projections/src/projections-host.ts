@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
+import { serviceAggregateStore } from '@accounts/aggregates';
 import type { EventCodec } from '@accounts/event-codec';
 import type { FieldSealer } from '@accounts/privacy';
 import type { RedisClient } from '@accounts/config';
@@ -88,7 +89,9 @@ export class ProjectionsHost {
             .catch((error: unknown) => config.onError?.('search', error)),
       },
     });
-    const remover = new ErasedMemberRemover(config.eventStore, config.codec);
+    // The process steps on organizations' streams (erasure, invitations' expiry) load them as commands do.
+    const steps = new OrganizationSteps(serviceAggregateStore(config.eventStore, config.codec, config.sealer, pool));
+    const remover = new ErasedMemberRemover(steps);
     const definitions: ProjectionDefinition[] = [
       { name: 'read_model', externalCheckpoint: false, sinkFor: (version) => new PostgresProjectionSink(pool, new ReadModelProjector(version, config.sealer)) },
       {
@@ -124,7 +127,7 @@ export class ProjectionsHost {
           onEvent: (event, details) => config.onEvent?.('mail', event, details),
         })
       : undefined;
-    this.invitationScheduler = new InvitationScheduler(pool, new OrganizationSteps(config.eventStore, config.codec), config.sealer.keys, {
+    this.invitationScheduler = new InvitationScheduler(pool, steps, config.sealer.keys, {
       retentionDays: config.invitationRetentionDays ?? 30,
       ...(config.clock ? { now: config.clock } : {}),
     });

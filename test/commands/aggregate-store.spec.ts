@@ -3,7 +3,7 @@ import { memberCount, membersOf, organizationDecider } from '@accounts/domain';
 import { EventCodec } from '@accounts/event-codec';
 import { type EventStore, PostgresEventStore, WrongExpectedRevisionError } from '@accounts/event-store';
 import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
-import { AggregateStore, ConcurrencyConflictError } from '../../apps/api/src/commands/aggregate-store';
+import { AggregateStore, ConcurrencyConflictError } from '@accounts/aggregates';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
 
 describe('aggregate store', () => {

@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { userDecider } from '@accounts/domain';
+import { type OrganizationEvent, userDecider } from '@accounts/domain';
 import { EventCodec, SnapshotCodec } from '@accounts/event-codec';
 import { type EventStore, PostgresEventStore, type ReadStreamOptions } from '@accounts/event-store';
 import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
-import { AggregateStore, type SnapshotPolicy } from '../../apps/api/src/commands/aggregate-store';
-import { snapshotPolicyFor } from '../../apps/api/src/commands/snapshot-policies';
-import { PostgresSnapshotStore } from '../../apps/api/src/commands/snapshot-store';
+import { AggregateStore, PostgresSnapshotStore, serviceAggregateStore, type SnapshotPolicy, snapshotPolicyFor } from '@accounts/aggregates';
+import { OrganizationSteps } from '@accounts/projections/runtime/organization-steps';
 import { migrate } from '@accounts/database';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
-import { seedUserStream } from './seed-streams';
+import { seedMembers, seedUserStream } from './seed-streams';
 
 describe('aggregate store snapshots', () => {
   jest.setTimeout(120_000);
@@ -18,12 +17,13 @@ describe('aggregate store snapshots', () => {
   let codec: EventCodec;
   let snapshotCodec: SnapshotCodec;
   let snapshots: PostgresSnapshotStore;
+  let sealer: FieldSealer;
   beforeAll(async () => {
     database = await createTestDatabase('snap');
     await migrate(database.pool);
     store = new PostgresEventStore({ connectionString: database.url });
     keys = new DataKeyStore(database.pool, masterKeyFrom(randomBytes(32)));
-    const sealer = new FieldSealer(keys);
+    sealer = new FieldSealer(keys);
     codec = new EventCodec(sealer);
     snapshotCodec = new SnapshotCodec(sealer);
     snapshots = new PostgresSnapshotStore(database.pool);
@@ -107,5 +107,29 @@ describe('aggregate store snapshots', () => {
     const { state } = await aggregates(cold.eventStore).load(`user-${other}`, userDecider);
     expect(cold.reads).toEqual([{ returned: 301 }]);
     expect(state.status === 'active' && state.email).toBe('[erased]');
+  });
+
+  test("a process step on an organization of 3,000 members (an erased member's removal) loads it as commands do: from its snapshot, not the whole stream", async () => {
+    const organizationId = randomUUID();
+    const leaver = randomUUID();
+    const stream = `organization-${organizationId}`;
+    const metadata = { occurredAt: new Date().toISOString(), service: 'seed' };
+    const encode = (events: OrganizationEvent[]) => Promise.all(events.map((event) => codec.encode(event, randomUUID(), metadata)));
+    const created: OrganizationEvent = { type: 'OrganizationCreated', data: { organizationId, name: 'Big', plan: 'free', ownerId: randomUUID(), createdAt: metadata.occurredAt } };
+    await store.appendToStream(stream, await encode([created]), { expectedRevision: 'no_stream' });
+    await seedMembers(store, codec, organizationId, 2_999);
+    const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    const joined: OrganizationEvent = { type: 'MemberJoined', data: { organizationId, userId: leaver, role: 'member', joinedAt: metadata.occurredAt } };
+    await store.appendToStream(stream, await encode([joined]), { expectedRevision: last!.revision });
+    const remove = (userId: string) => (now: string) => ({ type: 'RemoveErasedMember', data: { userId, now } }) as const;
+    const context = { now: () => new Date(), service: 'erasure', causationId: randomUUID() };
+
+    // The first step on the organization anywhere folds its stream once and snapshots it, as a first command does.
+    expect(await new OrganizationSteps(serviceAggregateStore(store, codec, sealer, database.pool)).run(organizationId, remove(randomUUID()), context)).toBe(false);
+    const cold = recordingReads();
+    expect(await new OrganizationSteps(serviceAggregateStore(cold.eventStore, codec, sealer, database.pool)).run(organizationId, remove(leaver), context)).toBe(true);
+    expect(cold.reads).toEqual([{ fromRevision: 3_001n, returned: 0 }]);
+    const [removed] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    expect([removed!.type, removed!.metadata.service, removed!.metadata.causationId]).toEqual(['MemberRemoved', 'erasure', context.causationId]);
   });
 });

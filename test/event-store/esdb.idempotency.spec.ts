@@ -5,7 +5,7 @@
  * aggregate store's: exact revisions, and its own look for the command's event ids in the stream.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AggregateStore } from '../../apps/api/src/commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import { organizationDecider } from '@accounts/domain';
 import { EventCodec } from '@accounts/event-codec';
 import { EsdbEventStore } from '@accounts/event-store';

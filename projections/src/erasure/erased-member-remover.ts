@@ -1,6 +1,4 @@
-import type { EventCodec } from '@accounts/event-codec';
-import type { EventStore } from '@accounts/event-store';
-import { OrganizationSteps } from '../runtime/organization-steps';
+import type { OrganizationSteps } from '../runtime/organization-steps';
 
 /**
  * Ends an erased person's membership of one organization, on the organization's own stream (`RemoveErasedMember`).
@@ -8,15 +6,10 @@ import { OrganizationSteps } from '../runtime/organization-steps';
  * (the error is thrown) while they are the billing owner, which no one can act for once they are erased.
  */
 export class ErasedMemberRemover {
-  private readonly steps: OrganizationSteps;
-
   constructor(
-    eventStore: EventStore,
-    codec: EventCodec,
+    private readonly steps: OrganizationSteps,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.steps = new OrganizationSteps(eventStore, codec);
-  }
+  ) {}
 
   remove(organizationId: string, userId: string, causationId: string): Promise<boolean> {
     return this.steps.run(organizationId, (now) => ({ type: 'RemoveErasedMember', data: { userId, now } }), { now: this.now, service: 'erasure', causationId });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../http/request-context';
-import type { CommandContext, PendingClaim } from './aggregate-store';
-import { derivedUuid } from './derived-ids';
+import { type CommandContext, type PendingClaim, derivedUuid } from '@accounts/aggregates';
 
 /**
  * Everything a command carries besides its own data: who (service, its scopes, actor), why (correlation and

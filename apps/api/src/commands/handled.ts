@@ -1,5 +1,5 @@
 import { formatPosition } from '@accounts/event-store';
-import type { Outcome } from './aggregate-store';
+import type { Outcome } from '@accounts/aggregates';
 
 /** What a decider handler (handleUser, handleOrganization) gives back to its route. */
 export interface Handled<TState> {

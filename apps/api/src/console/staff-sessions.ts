@@ -8,7 +8,7 @@ import { organizationStream } from '@accounts/streams';
 import { ConsistencyGate } from '@accounts/projections/consistency/consistency-gate';
 import { SessionReader } from '@accounts/projections/sessions/session-reader';
 import type { CallingService } from '../auth/service-keys';
-import { AggregateStore } from '../commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import { CommandEnvelope } from '../commands/command-envelope';
 import type { RequestContext } from '../http/request-context';
 import { APP_CONFIG, MASTER_KEY } from '../infrastructure/tokens';

@@ -1,5 +1,5 @@
 import type { AssumedFacts, IdempotencyClaimOutcome, IdempotencyClaimRequest } from '@accounts/event-store';
-import type { PendingClaim } from '../commands/aggregate-store';
+import type { PendingClaim } from '@accounts/aggregates';
 
 /** One run of a `ClaimWithAppend` command: its key still to be claimed, and the facts it assumed (see PendingClaim). */
 export class DeferredClaim implements PendingClaim {

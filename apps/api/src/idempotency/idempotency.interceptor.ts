@@ -6,7 +6,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { isErrorCode, ProblemError, problemDocument, STATUS_BY_CODE } from '../http/problem';
 import type { ContextualRequest } from '../http/request-context';
 import { AssumedFactError, ClaimNotGrantedError, type EventStore, type IdempotencyClaimRequest, isClaimingAppender } from '@accounts/event-store';
-import type { PendingClaim } from '../commands/aggregate-store';
+import type { PendingClaim } from '@accounts/aggregates';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { DeferredClaim } from './deferred-claim';
 import { type Claim, IdempotencyStore, type StoredResponse } from './idempotency-store';

@@ -1,16 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { EventCodec, SnapshotCodec } from '@accounts/event-codec';
+import { EventCodec } from '@accounts/event-codec';
 import type { EventStore } from '@accounts/event-store';
 import { DataKeyStore, deriveKey, EmailedTokens, FieldSealer, LookupHasher, type MasterKey, PasswordHasher } from '@accounts/privacy';
-import { AggregateStore } from '../commands/aggregate-store';
-import { snapshotPolicyFor } from '../commands/snapshot-policies';
-import { PostgresSnapshotStore } from '../commands/snapshot-store';
+import { AggregateStore, serviceAggregateStore } from '@accounts/aggregates';
 import { IDEMPOTENCY_FINGERPRINT_KEY } from '../idempotency/idempotency.interceptor';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { Metrics } from '../metrics/metrics';
 import { EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, PG_POOL } from './tokens';
-import { ORGANIZATION_STREAM_PREFIX } from '@accounts/streams';
 
 /** What command handlers need: sealing, hashing, the aggregate store, idempotency, metrics. */
 export function writeSideProviders(masterKey: MasterKey): Provider[] {
@@ -36,13 +33,9 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
       provide: AggregateStore,
       inject: [EVENT_STORE, EventCodec, Metrics, FieldSealer, PG_POOL],
       useFactory: (store: EventStore, codec: EventCodec, metrics: Metrics, sealer: FieldSealer, pool: Pool) =>
-        new AggregateStore(store, codec, {
+        serviceAggregateStore(store, codec, sealer, pool, {
           conflict: () => metrics.appendConflicts.inc(),
           appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
-        }, {
-          // Organization streams grow with every membership change and carry no personal data in their state.
-          cacheable: (stream) => stream.startsWith(ORGANIZATION_STREAM_PREFIX),
-          snapshots: { store: new PostgresSnapshotStore(pool), codec: new SnapshotCodec(sealer), policyFor: snapshotPolicyFor },
         }),
     },
     { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { emailReservationDecider, userDecider } from '@accounts/domain';
 import { LookupHasher } from '@accounts/privacy';
-import { AggregateStore } from '../commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { userStream } from '@accounts/streams';
 

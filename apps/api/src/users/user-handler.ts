@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type UserCommand, userDecider, type UserState, type WithoutActor } from '@accounts/domain';
 import { userStream } from '@accounts/streams';
-import { AggregateStore } from '../commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';
 import { ActingUser } from './acting-user';

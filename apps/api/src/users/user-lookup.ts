@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { userDecider, type UserState } from '@accounts/domain';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import type { EventStore } from '@accounts/event-store';
-import { AggregateStore } from '../commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { userStream } from '@accounts/streams';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type WebhookCommand, webhookDecider, type WebhookState } from '@accounts/domain';
 import { webhookStream } from '@accounts/streams';
-import { AggregateStore } from '../commands/aggregate-store';
+import { AggregateStore } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../commands/command-envelope';
 import { type Handled, handled } from '../commands/handled';
 

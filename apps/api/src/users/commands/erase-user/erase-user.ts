@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import { organizationDecider, type UserCommand, userDecider, type UserEvent, type UserState } from '@accounts/domain';
 import { DataKeyStore, ERASED, ERASED_VALUE } from '@accounts/privacy';
-import { AggregateStore, type CommandContext } from '../../../commands/aggregate-store';
+import { AggregateStore, type CommandContext } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
 import { Envelope, respond } from '../../../commands/command-route';
 import { defineRoute, Input, Route, type RouteInput } from '../../../contract/route-contract';

@@ -3,9 +3,8 @@ import { emailReservationDecider, parseEmail, requireLiveToken, type UserState }
 import { PasswordHasher } from '@accounts/privacy';
 import { commonPasswords } from '@accounts/common-passwords';
 import { checkPasswordPolicy } from '@accounts/domain';
-import { AggregateStore } from '../../../commands/aggregate-store';
+import { AggregateStore, derivedUuid } from '@accounts/aggregates';
 import type { CommandEnvelope } from '../../../commands/command-envelope';
-import { derivedUuid } from '../../../commands/derived-ids';
 import type { Handled } from '../../../commands/handled';
 import { EmailReservations } from '../../email-reservations';
 import { MailedTokens, tokenInvalid } from '../../mailed-tokens';
