@@ -45,7 +45,8 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
           snapshots: { store: new PostgresSnapshotStore(pool), codec: new SnapshotCodec(sealer), policyFor: snapshotPolicyFor },
         }),
     },
-    { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
+    // The event codec's sealer, so a stored response is sealed with the key the command has just used (cached).
+    { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL, FieldSealer], useFactory: (pool: Pool, sealer: FieldSealer) => new IdempotencyStore(pool, sealer) },
     { provide: IDEMPOTENCY_FINGERPRINT_KEY, useValue: deriveKey(masterKey, 'idempotency-fingerprint') },
   ];
 }
