@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
 import { DEVELOPMENT_SERVICE_KEYS } from '@accounts/config';
 import type { EventStore } from '@accounts/event-store';
-import { PasswordHasher } from '@accounts/privacy';
+import { DataKeyStore, ERASED, FieldSealer, PasswordHasher } from '@accounts/privacy';
 import { dropTemplate } from '../support/postgres';
 import { createTestApp, createTwoProcesses, EVENT_STORES, type TestApp } from '../support/app';
 
@@ -58,6 +58,69 @@ describe.each(EVENT_STORES)('user commands over HTTP (%s)', (eventStore) => {
     expect([repeat.status, repeat.body]).toEqual([first.status, first.body]);
     expect(repeat.headers['idempotent-replayed']).toBe('true');
     expect((await t.allEvents()).filter((e) => e.type === 'UserRegistered' && e.streamName === `user-${first.body.id}`)).toHaveLength(1);
+  });
+
+  /** The raw idempotency record of a key, as PostgreSQL holds it (and any backup or WAL of it). */
+  const rawRecord = async (key: string) =>
+    (await t.database.pool.query<{ row: string; response_body: { $sealed?: { subject: string; sealed?: string } } }>(
+      `SELECT to_jsonb(i)::text AS row, response_body FROM idempotency_records i WHERE idempotency_key = $1`,
+      [key],
+    )).rows[0]!;
+  /** What a caller sees of a response: status, the headers a replay carries again, and the body's bytes. */
+  const seen = (response: Awaited<ReturnType<TestApp['request']>>) => ({
+    status: response.status,
+    contentType: response.headers['content-type'],
+    position: response.headers['x-event-position'],
+    location: response.headers.location,
+    text: response.text,
+  });
+
+  test('a stored response is sealed with its subject\'s key: the raw record holds no personal field, and a repeat replays it byte for byte', async () => {
+    const headers = { 'idempotency-key': `sealed-${randomUUID()}` };
+    const body = { email: 'Sealed.Response@Example.com', password: 'correct horse battery' };
+    const first = await t.request('POST', '/v1/users', { body, headers });
+    expect(first.status).toBe(201);
+    const record = await rawRecord(headers['idempotency-key']);
+    for (const value of ['sealed.response@example.com', 'sealed.response', first.body.createdAt as string, 'correct horse battery']) {
+      expect({ value, found: record.row.toLowerCase().includes(value) }).toEqual({ value, found: false });
+    }
+    expect(record.response_body.$sealed).toEqual({ subject: first.body.id, sealed: expect.stringMatching(/^enc:v1:/) });
+
+    const changed = await t.request('POST', `/v1/users/${first.body.id}/email`, { body: { email: 'Sealed.Changed@Example.com' }, headers: { 'idempotency-key': `sealed-change-${randomUUID()}` } });
+    expect(changed.status).toBe(200);
+    expect((await t.database.pool.query(`SELECT 1 FROM idempotency_records WHERE to_jsonb(idempotency_records)::text ILIKE '%sealed.%@example.com%'`)).rows).toEqual([]);
+
+    const repeat = await t.request('POST', '/v1/users', { body, headers });
+    expect(seen(repeat)).toEqual(seen(first));
+    expect(repeat.headers['idempotent-replayed']).toBe('true');
+  });
+
+  test('a record stored plain by the previous version (a rolling deploy) still replays', async () => {
+    const headers = { 'idempotency-key': `plain-${randomUUID()}` };
+    const body = { email: 'plain.record@example.com', password: 'correct horse battery' };
+    const first = await t.request('POST', '/v1/users', { body, headers });
+    expect(first.status).toBe(201);
+    // As the version before sealing wrote it: the body's JSON itself.
+    await t.database.pool.query(`UPDATE idempotency_records SET response_body = $2::jsonb WHERE idempotency_key = $1`, [headers['idempotency-key'], first.text]);
+    const repeat = await t.request('POST', '/v1/users', { body, headers });
+    expect([repeat.status, repeat.body, repeat.headers['idempotent-replayed'], repeat.headers['x-event-position']]).toEqual([201, first.body, 'true', first.headers['x-event-position']]);
+  });
+
+  test("once the subject's key is destroyed, a surviving record is unreadable and a repeat is 410 idempotent_response_erased, nothing leaked", async () => {
+    const headers = { 'idempotency-key': `shredded-${randomUUID()}` };
+    const body = { email: 'shredded.response@example.com', password: 'correct horse battery' };
+    const first = await t.request('POST', '/v1/users', { body, headers });
+    expect(first.status).toBe(201);
+    // The key alone, not the erasure (which also deletes the record): a record that outlived its subject's key.
+    await t.app.get(DataKeyStore).destroy(first.body.id);
+    const record = await rawRecord(headers['idempotency-key']);
+    expect(record.row).not.toContain('shredded.response');
+    expect(await t.app.get(FieldSealer).open(first.body.id, record.response_body.$sealed!.sealed!)).toBe(ERASED);
+
+    const repeat = await t.request('POST', '/v1/users', { body, headers });
+    expect([repeat.status, repeat.body.code, repeat.headers['content-type']]).toEqual([410, 'idempotent_response_erased', expect.stringContaining('application/problem+json')]);
+    expect(repeat.text).not.toContain('shredded.response');
+    expect(repeat.text).not.toContain(first.body.id);
   });
 
   test('the same address again is 409 email_taken, as problem+json', async () => {

@@ -2352,7 +2352,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description invitation_expired */
+            /** @description idempotent_response_erased, invitation_expired */
             410: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
@@ -2362,7 +2362,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "invitation_expired";
+                        code?: "idempotent_response_erased" | "invitation_expired";
                     };
                 };
             };
@@ -2685,6 +2685,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -2866,6 +2880,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -3044,6 +3072,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -3218,6 +3260,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -3407,6 +3463,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -3780,6 +3850,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -4170,6 +4254,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -4356,6 +4454,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict" | "invitation_not_pending";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -4546,6 +4658,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -4727,6 +4853,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -5106,6 +5246,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -5292,6 +5446,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict" | "not_a_member" | "last_owner" | "billing_owner_protected";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -5483,6 +5651,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict" | "not_a_member" | "last_owner" | "billing_owner_protected";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -5693,6 +5875,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -5897,6 +6093,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -6106,6 +6316,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -6279,6 +6503,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -6456,6 +6694,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -6926,6 +7178,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -7111,6 +7377,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -7459,6 +7739,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -7799,6 +8093,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict" | "email_taken";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -8169,6 +8477,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -8350,6 +8672,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -8553,6 +8889,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -8745,6 +9095,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -9103,6 +9467,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -9269,6 +9647,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -9603,6 +9995,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -9963,6 +10369,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -10151,6 +10571,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };
@@ -10531,6 +10965,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
+                    };
+                };
+            };
             /** @description payload_too_large */
             413: {
                 headers: {
@@ -10718,6 +11166,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "idempotency_key_in_flight" | "concurrency_conflict";
+                    };
+                };
+            };
+            /** @description idempotent_response_erased */
+            410: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotent_response_erased";
                     };
                 };
             };

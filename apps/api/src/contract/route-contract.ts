@@ -98,7 +98,7 @@ export function commonErrors(contract: RouteContract): ErrorCode[] {
     ...(hasJsonBody ? (['malformed_request', 'payload_too_large', 'unsupported_media_type'] as const) : []),
     // An actor that is not an active user is refused by every decider that reads one.
     ...(contract.actor ? (['user_not_found'] as const) : []),
-    ...(contract.command ? (['idempotency_key_reused', 'idempotency_key_in_flight', 'concurrency_conflict'] as const) : []),
+    ...(contract.command ? (['idempotency_key_reused', 'idempotency_key_in_flight', 'idempotent_response_erased', 'concurrency_conflict'] as const) : []),
     // A command's events larger than the event store takes in one append (EventStoreDB's MaxAppendSize), whatever
     // the body's size: the same request would fail again.
     ...(contract.command ? (['payload_too_large'] as const) : []),

@@ -29,6 +29,7 @@ export const STATUS_BY_CODE = {
   invitation_not_pending: 409,
   email_mismatch: 409,
   invitation_expired: 410,
+  idempotent_response_erased: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { isStoreUnavailable } from '@accounts/database';
 import type { IdempotencyClaimOutcome, IdempotencyClaimRequest } from '@accounts/event-store';
+import { ERASED, type FieldSealer, SubjectErasedError } from '@accounts/privacy';
 
 export interface StoredResponse {
   statusCode: number;
@@ -10,6 +11,24 @@ export interface StoredResponse {
 }
 
 export type Claim = IdempotencyClaimOutcome;
+
+/** A stored response whose subject was erased: its body cannot be opened any more (see `open`). */
+export const RESPONSE_ERASED = Symbol('response erased');
+
+/**
+ * A stored body with a subject, as `response_body` holds it: the response's JSON text sealed with the subject's data
+ * key (`enc:v1:`, the subject id as authenticated data), beside the subject's id, which opening needs and which is
+ * no personal data (stream names carry it too). `sealed` is absent when the subject was already erased when the
+ * response was stored. A body without `$sealed` is plain JSON: a response with no subject, or a row written before
+ * bodies were sealed (kept readable for a rolling deploy, and until such rows expire).
+ */
+interface SealedBody {
+  $sealed: { subject: string; sealed?: string };
+}
+
+function isSealedBody(body: unknown): body is SealedBody {
+  return typeof body === 'object' && body !== null && typeof (body as Partial<SealedBody>).$sealed?.subject === 'string';
+}
 
 /** Owed releases are retried after this long, doubling up to the most while PostgreSQL stays down. */
 const OWED_RETRY_FIRST_MS = 250;
@@ -48,6 +67,12 @@ export interface IdempotencyOwner {
  * carries it. A run that failed because a store was down gives its key back at once; when PostgreSQL itself is the
  * store that is down, the release is owed: retried in the background until PostgreSQL answers, and before any new
  * claim of the same key from this process, so a caller's retry after the outage is not refused as in flight.
+ *
+ * A response with a subject (whose personal data it holds, `IdempotentRequest.idempotencySubject`) is stored sealed
+ * with that subject's data key, by the sealer the event codec uses: the command has just sealed or opened that
+ * person's fields, so the key is in the cache and sealing costs no round trip. Erasure destroys the key, so the
+ * stored response, and every backup or WAL segment holding it, is unreadable from then on even before
+ * `forgetSubject` deletes it. A response without a subject is stored as it is and must hold no personal data.
  */
 export class IdempotencyStore {
   /** Releases that failed because PostgreSQL was unreachable, by key (see identity()). */
@@ -58,6 +83,7 @@ export class IdempotencyStore {
 
   constructor(
     private readonly pool: Pool,
+    private readonly sealer: FieldSealer,
     private readonly staleAfterMs = 30_000,
   ) {}
 
@@ -89,7 +115,7 @@ export class IdempotencyStore {
       staleAfterMs,
       token,
       response.statusCode,
-      JSON.stringify(response.body ?? null),
+      await this.storedBody(response.body, subjectId),
       JSON.stringify(response.headers),
       subjectId ?? null,
     ]);
@@ -99,13 +125,27 @@ export class IdempotencyStore {
 
   /** Stores the response with this run's claim; nothing if another run has taken the claim over since. */
   async complete({ service, actor, key, token }: IdempotencyClaimRequest, response: StoredResponse, subjectId: string | undefined): Promise<void> {
+    const body = await this.storedBody(response.body, subjectId);
     await this.pool.query(
       `UPDATE idempotency_records
           SET state = 'completed', status_code = $3, response_body = $4, response_headers = $5, subject_id = $6,
               completed_at = now()
         WHERE service = $1 AND actor_id = $7 AND idempotency_key = $2 AND claim_token = $8`,
-      [service, key, response.statusCode, JSON.stringify(response.body ?? null), JSON.stringify(response.headers), subjectId ?? null, actor, token],
+      [service, key, response.statusCode, body, JSON.stringify(response.headers), subjectId ?? null, actor, token],
     );
+  }
+
+  /**
+   * A stored response as its first run answered it (status, headers, and the body as the same JSON text), from
+   * either shape of `response_body`; RESPONSE_ERASED when it was sealed for a subject whose key is destroyed.
+   */
+  async open(response: StoredResponse): Promise<StoredResponse | typeof RESPONSE_ERASED> {
+    if (!isSealedBody(response.body)) return response;
+    const { subject, sealed } = response.body.$sealed;
+    if (sealed === undefined) return RESPONSE_ERASED;
+    const opened = await this.sealer.open(subject, sealed);
+    if (opened === ERASED) return RESPONSE_ERASED;
+    return { ...response, body: JSON.parse(opened) as unknown };
   }
 
   /**
@@ -138,6 +178,20 @@ export class IdempotencyStore {
   async deleteOlderThan(hours: number): Promise<number> {
     const result = await this.pool.query(`DELETE FROM idempotency_records WHERE created_at < now() - make_interval(hours => $1)`, [hours]);
     return result.rowCount ?? 0;
+  }
+
+  /** `response_body` as stored: the body's JSON, sealed when the response has a subject (see the class comment). */
+  private async storedBody(body: unknown, subjectId: string | undefined): Promise<string> {
+    const json = JSON.stringify(body ?? null);
+    if (subjectId === undefined) return json;
+    try {
+      return JSON.stringify({ $sealed: { subject: subjectId, sealed: await this.sealer.seal(subjectId, json) } } satisfies SealedBody);
+    } catch (error) {
+      // Erased while the command ran (its erasure finished between the append and this): nothing of the response
+      // is kept, only that the key was answered, so a repeat is told the response is gone instead of running again.
+      if (error instanceof SubjectErasedError) return JSON.stringify({ $sealed: { subject: subjectId } } satisfies SealedBody);
+      throw error;
+    }
   }
 
   private async deletePending({ service, actor, key, token }: IdempotencyClaimRequest): Promise<void> {

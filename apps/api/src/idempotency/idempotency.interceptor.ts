@@ -9,7 +9,7 @@ import { AssumedFactError, ClaimNotGrantedError, type EventStore, type Idempoten
 import type { PendingClaim } from '@accounts/aggregates';
 import { EVENT_STORE } from '../infrastructure/tokens';
 import { DeferredClaim } from './deferred-claim';
-import { type Claim, IdempotencyStore, type StoredResponse } from './idempotency-store';
+import { type Claim, IdempotencyStore, RESPONSE_ERASED, type StoredResponse } from './idempotency-store';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Response headers a replay must carry again. */
@@ -21,7 +21,11 @@ const REPLAYED_HEADERS = ['x-event-position', 'location'];
 const NOT_REPLAYED = new Set(['validation_failed', 'concurrency_conflict', 'idempotency_key_in_flight', 'internal_error', 'service_unavailable']);
 
 export interface IdempotentRequest extends ContextualRequest {
-  /** Set by a handler whose response is about a person, so erasing that person deletes the stored response. */
+  /**
+   * Whose personal data the response holds (a user, an invitation), set by the route (`Handled.aboutUser`): the stored
+   * response is sealed with that subject's data key and deleted with their erasure. The one rule for what is sealed:
+   * a response with a subject is; one without is stored as sent, so a route answering personal data names its subject.
+   */
   idempotencySubject?: string;
   /** Seed for the command's ids and event ids: the same for every repeat of this request (see AggregateStore). */
   commandIdSeed?: string;
@@ -95,11 +99,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (withAppend) return this.runClaimingWithAppend(request, reply, next, claimRequest);
     let claim = await this.store.claim(claimRequest);
     if (claim.outcome === 'replay' && isRerunMarker(claim.response.body)) claim = { outcome: 'claimed' };
-    if (claim.outcome !== 'claimed') return answer(claim, reply);
+    if (claim.outcome !== 'claimed') return this.answer(claim, reply);
 
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      await this.store.complete(claimRequest, { statusCode: reply.statusCode, body: rerun ? RERUN_MARKER : body, headers: replayedHeaders(reply) }, request.idempotencySubject);
+      // The re-run marker holds nothing and is never sealed: idempotency_claim (SQL) reads it to claim such a key again.
+      const stored = rerun ? { body: RERUN_MARKER, subject: undefined } : { body, subject: request.idempotencySubject };
+      await this.store.complete(claimRequest, { statusCode: reply.statusCode, body: stored.body, headers: replayedHeaders(reply) }, stored.subject);
       return body;
     } catch (error) {
       await this.settleFailed(claimRequest, error, request.idempotencySubject);
@@ -136,7 +142,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ran = await handle();
     }
     const { error } = ran;
-    if (error instanceof ClaimNotGrantedError) return answer(error.claim, reply);
+    if (error instanceof ClaimNotGrantedError) return this.answer(error.claim, reply);
     if (pending.outcome?.outcome === 'claimed') {
       // Claimed by the append: the rest is as for a key claimed first.
       if (!('error' in ran)) {
@@ -151,31 +157,40 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if ('error' in ran && !refusal) {
       // Not an answer to keep (a conflict, an outage, bad input): a key already used still answers as it would.
       const claim = await this.store.claim(claimRequest);
-      if (claim.outcome !== 'claimed') return answer(claim, reply);
+      if (claim.outcome !== 'claimed') return this.answer(claim, reply);
       await this.store.release(claimRequest);
       throw error;
     }
     const response = refusal ?? { statusCode: reply.statusCode, body: ran.body, headers: replayedHeaders(reply) };
     const claim = await this.store.claimAndComplete(claimRequest, response, request.idempotencySubject);
-    if (claim.outcome !== 'claimed') return answer(claim, reply);
+    if (claim.outcome !== 'claimed') return this.answer(claim, reply);
     if ('error' in ran) throw error;
     return ran.body;
   }
-}
 
-/** The response a claim found, or its refusal, as the first request's answer. */
-function answer(claim: Exclude<Claim, { outcome: 'claimed' }>, reply: FastifyReply): unknown {
-  if (claim.outcome === 'fingerprint_mismatch') {
-    throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+  /** The response a claim found (opened, if it was sealed), or its refusal, as the first request's answer. */
+  private async answer(claim: Exclude<Claim, { outcome: 'claimed' }>, reply: FastifyReply): Promise<unknown> {
+    if (claim.outcome === 'fingerprint_mismatch') {
+      throw new ProblemError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+    }
+    if (claim.outcome === 'in_flight') {
+      throw new ProblemError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    }
+    const opened = await this.store.open(claim.response);
+    if (opened === RESPONSE_ERASED) {
+      // The response was about a person who has since been erased (their erasure deletes such records; this one was
+      // stored by a command that finished during the erasure, or read before its deletion). The command did take
+      // effect, so running it again would be wrong, and its answer is gone with the person's key: 410, as a resource
+      // that existed and was deliberately removed, with a stable code and nothing about the person. Not a 5xx: a
+      // retry would get the same answer.
+      throw new ProblemError('idempotent_response_erased', 'The response to this Idempotency-Key concerned data that has since been erased; it cannot be returned again.');
+    }
+    const { statusCode, body, headers } = opened;
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    void reply.header('idempotent-replayed', 'true').status(statusCode);
+    if (statusCode >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
+    return body;
   }
-  if (claim.outcome === 'in_flight') {
-    throw new ProblemError('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.');
-  }
-  const { statusCode, body, headers } = claim.response;
-  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-  void reply.header('idempotent-replayed', 'true').status(statusCode);
-  if (statusCode >= 400) void reply.header('content-type', 'application/problem+json; charset=utf-8');
-  return body;
 }
 
 function replayedHeaders(reply: FastifyReply): Record<string, string> {

@@ -38,7 +38,8 @@ export function writeSideProviders(masterKey: MasterKey): Provider[] {
           appended: (stream, count) => metrics.eventsAppended.inc({ stream_category: stream.slice(0, stream.indexOf('-')) }, count),
         }),
     },
-    { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL], useFactory: (pool: Pool) => new IdempotencyStore(pool) },
+    // The event codec's sealer, so a stored response is sealed with the key the command has just used (cached).
+    { provide: IdempotencyStore, inject: [IDEMPOTENCY_POOL, FieldSealer], useFactory: (pool: Pool, sealer: FieldSealer) => new IdempotencyStore(pool, sealer) },
     { provide: IDEMPOTENCY_FINGERPRINT_KEY, useValue: deriveKey(masterKey, 'idempotency-fingerprint') },
   ];
 }
