@@ -7,6 +7,7 @@ import { EventCodec } from '@accounts/event-codec';
 import { PostgresEventStore } from '@accounts/event-store';
 import { DataKeyStore, FieldSealer, masterKeyFrom } from '@accounts/privacy';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+import { visibleEvents } from '../support/event-head';
 
 /** The audit reviewers' CLI as a process of its own, on the stores the service wrote. */
 describe('audit commands', () => {
@@ -38,7 +39,7 @@ describe('audit commands', () => {
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
-  const readsRecorded = async () => (await store.readAll()).filter((event) => event.type === 'PersonalDataRead');
+  const readsRecorded = async () => (await visibleEvents(store, database.pool)).filter((event) => event.type === 'PersonalDataRead');
 
   test('history is masked unless --pii, and a --pii read is recorded with the operator', async () => {
     const masked = cli('history', 'users', userId);

@@ -6,6 +6,7 @@ import { comparePositions, type EventStore, type NewEvent, parsePosition } from 
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 import { readModelRows, withFreshReadModel } from '../support/fresh-build';
 import { dropTemplate } from '../support/postgres';
+import { committedHead } from '../support/event-head';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -156,7 +157,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     expect((await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': token } })).status).toBe(200);
 
     // After the swap, the read model equals one built fresh from position 0.
-    const head = await eventStore.headPosition();
+    const head = await committedHead(eventStore, pool);
     await t.request('GET', `/v1/organizations/${organizationId}`, { headers: { 'x-consistent-with': `${head!.commit}-${head!.prepare}` } });
     const rebuilt = await readModelRows(pool, 2);
     const fresh = await withFreshReadModel(t, (database) => readModelRows(database.pool, 1));
@@ -179,7 +180,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     expect((await t.request('GET', `/v1/users/${user}`)).status).toBe(404);
 
     expect((await t.request('POST', '/v1/ops/projections/read_model/resume')).status).toBe(200);
-    const head = await eventStore.headPosition();
+    const head = await committedHead(eventStore, t.database.pool);
     const found = await t.request('GET', `/v1/users/${user}`, { headers: { 'x-consistent-with': `${head!.commit}-${head!.prepare}` } });
     expect(found.status).toBe(200);
     expect((await status()).paused).toBe(false);
@@ -307,7 +308,7 @@ describe('two projector processes', () => {
     await load;
 
     // The survivor catches up with everything written, before, during and after the takeover.
-    const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
+    const head = await committedHead(t.app.get<EventStore>(EVENT_STORE), t.database.pool);
     const consistent = { 'x-consistent-with': `${head!.commit}-${head!.prepare}` };
     expect((await t.request('GET', `/v1/users/${people[0]!.id}`, { headers: consistent })).status).toBe(200);
     expect((await t.request('GET', `/v1/search/users?q=failover`, { headers: consistent })).status).toBe(200);
@@ -316,7 +317,7 @@ describe('two projector processes', () => {
     expect(rebuilt.memberships.length).toBeGreaterThan(6);
     expect(rebuilt).toEqual(fresh);
     // Sessions: one token per login, each stored once (a doubled login would still be one key; a lost one is missing).
-    const logins = (await t.app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 1_000_000 })).filter((event) => event.type === 'UserLoggedIn');
+    const logins = (await t.allEvents()).filter((event) => event.type === 'UserLoggedIn');
     const sessionsCheckpoint = await t.redis.get('sessions:{v1}:checkpoint');
     // At or past the head read above: events committed before it may become visible only later, once another
     // database's transaction of the shared cluster ends (the visibility horizon is cluster-wide).
