@@ -221,6 +221,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ops/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What operators did to the projections, newest first, through any door (HTTP, console, CLI): who, how, what came of it */
+        get: operations["listOperatorActions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ops/projections": {
         parameters: {
             query?: never;
@@ -2456,6 +2473,138 @@ export interface operations {
             };
         };
     };
+    listOperatorActions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                "X-Correlation-Id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            action: "rebuild" | "pause" | "resume" | "retry-dead-letters";
+                            actorId: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            door: "http" | "console" | "cli";
+                            /** @enum {string} */
+                            outcome: "paused" | "already_paused" | "resumed" | "already_running" | "started" | "joined" | "requested" | "unrecorded";
+                            projection: string;
+                            requestId: string | null;
+                            service: string | null;
+                            version: number | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description validation_failed, input_too_complex */
+            422: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "input_too_complex";
+                    };
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry may succeed */
+                    "Retry-After": string;
+                    /** @description The request's correlation id (the caller's, or a new one) */
+                    "X-Correlation-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
     projectionsStatus: {
         parameters: {
             query?: never;
@@ -2589,6 +2738,8 @@ export interface operations {
             header: {
                 /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id"?: string;
                 "X-Correlation-Id"?: string;
             };
             path: {
@@ -2657,7 +2808,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description projection_not_found */
+            /** @description user_not_found, projection_not_found */
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
@@ -2667,7 +2818,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "projection_not_found";
+                        code?: "user_not_found" | "projection_not_found";
                     };
                 };
             };
@@ -2781,6 +2932,8 @@ export interface operations {
             header: {
                 /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id"?: string;
                 "X-Correlation-Id"?: string;
             };
             path: {
@@ -2852,7 +3005,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description projection_not_found */
+            /** @description user_not_found, projection_not_found */
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
@@ -2862,7 +3015,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "projection_not_found";
+                        code?: "user_not_found" | "projection_not_found";
                     };
                 };
             };
@@ -2976,6 +3129,8 @@ export interface operations {
             header: {
                 /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id"?: string;
                 "X-Correlation-Id"?: string;
             };
             path: {
@@ -3044,7 +3199,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description projection_not_found */
+            /** @description user_not_found, projection_not_found */
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
@@ -3054,7 +3209,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "projection_not_found";
+                        code?: "user_not_found" | "projection_not_found";
                     };
                 };
             };
@@ -3168,6 +3323,8 @@ export interface operations {
             header: {
                 /** @description A fresh key for every new command; a repeat returns the first answer */
                 "Idempotency-Key": string;
+                /** @description The end user the service acts for */
+                "X-Actor-Id"?: string;
                 "X-Correlation-Id"?: string;
             };
             path: {
@@ -3235,7 +3392,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description projection_not_found */
+            /** @description user_not_found, projection_not_found */
             404: {
                 headers: {
                     /** @description The request's correlation id (the caller's, or a new one) */
@@ -3245,7 +3402,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "projection_not_found";
+                        code?: "user_not_found" | "projection_not_found";
                     };
                 };
             };

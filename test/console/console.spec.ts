@@ -221,8 +221,24 @@ describe('console in a browser', () => {
     expect(await page().evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect((await t.request('POST', '/v1/ops/projections/search/resume')).status).toBe(200);
     await page().getByRole('button', { name: 'Retry dead letters of read_model' }).click();
-    const { rows } = await t.database.pool.query('SELECT actor_id, action, projection FROM console_operator_actions ORDER BY id');
+    const { rows } = await t.database.pool.query(`SELECT actor_id, action, projection FROM operator_actions WHERE door = 'console' ORDER BY id`);
     expect(rows).toEqual(['pause', 'rebuild', 'resume', 'retry-dead-letters'].map((action) => ({ actor_id: ids.admin, action, projection: 'read_model' })));
+    // One trail for every door: the console's actions and the HTTP pause and resume between them, in one list.
+    const trail = (await t.request('GET', '/v1/ops/actions')).body.items as { door: string; service: string | null; actorId: string | null; action: string; projection: string; outcome: string }[];
+    const viaConsole = { door: 'console', service: null, actorId: ids.admin, projection: 'read_model' };
+    const http = { door: 'http', service: 'dev', actorId: null, projection: 'search' };
+    expect(trail.map(({ door, service, actorId, action, projection, outcome }) => ({ door, service, actorId, action, projection, outcome }))).toEqual([
+      { ...viaConsole, action: 'retry-dead-letters', outcome: 'requested' },
+      { ...http, action: 'resume', outcome: 'resumed' },
+      { ...http, action: 'pause', outcome: 'paused' },
+      { ...viaConsole, action: 'resume', outcome: 'resumed' },
+      { ...viaConsole, action: 'rebuild', outcome: 'started' },
+      { ...viaConsole, action: 'pause', outcome: 'paused' },
+    ]);
+    // The page lists the same trail, the HTTP actions with the calling service.
+    await page().goto(`${base}/console/operations`);
+    expect(await page().locator('table.actions tbody tr').count()).toBe(6);
+    expect(await page().locator('table.actions tbody tr[data-door="http"]').first().textContent()).toContain('HTTP (dev)');
     const retry = await t.database.pool.query('SELECT requested_by FROM projection_requests ORDER BY requested_at DESC LIMIT 1');
     expect(retry.rows[0].requested_by).toBe(`console:${ids.admin}`);
   });

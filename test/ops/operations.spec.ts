@@ -186,6 +186,54 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     expect((await status()).paused).toBe(false);
   });
 
+  test('every operator action over HTTP is in the trail with its service and actor; GET /v1/ops/actions pages it newest first', async () => {
+    const operator = await register();
+    const trail = async () => Number((await t.database.pool.query('SELECT count(*) AS n FROM operator_actions')).rows[0].n);
+    const before = await trail();
+    const as = { headers: { 'x-actor-id': operator.toUpperCase() } }; // ids are case-insensitive; stored lower case
+
+    expect((await t.request('POST', '/v1/ops/projections/mail/pause', as)).status).toBe(200);
+    expect((await t.request('POST', '/v1/ops/projections/mail/pause', as)).status).toBe(200);
+    expect((await t.request('POST', '/v1/ops/projections/mail/resume')).status).toBe(200); // no X-Actor-Id: the service only
+    const rebuild = await t.request('POST', '/v1/ops/projections/invitations/rebuild', as);
+    expect(rebuild.status).toBe(202);
+    const retry = await t.request('POST', '/v1/ops/projections/read_model/retry-dead-letters', as);
+    expect(retry.status).toBe(202);
+    // Carried out before the next test asks for its own: the supervisor answers a second retry pending in the same
+    // tick with not_running (it stops the live runner for the first).
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await t.database.pool.query('SELECT 1 FROM projection_requests WHERE id = $1 AND finished_at IS NOT NULL', [retry.body.requestId]);
+      if (rows.length > 0) break;
+      await sleep(100);
+    }
+
+    // Refused actions do nothing and record nothing: an unknown projection (whatever the caller typed is not kept),
+    // and an actor who is no user (API.md: an unknown user is never an actor).
+    const unknown = await t.request('POST', '/v1/ops/projections/nope/pause', as);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'projection_not_found']);
+    const stranger = await t.request('POST', '/v1/ops/projections/mail/pause', { headers: { 'x-actor-id': randomUUID() } });
+    expect([stranger.status, stranger.body.code]).toEqual([404, 'user_not_found']);
+    const mail = ((await t.request('GET', '/v1/ops/projections')).body.items as { name: string; paused: boolean }[]).find((p) => p.name === 'mail')!;
+    expect(mail.paused).toBe(false);
+    expect(await trail()).toBe(before + 5);
+
+    const first = await t.request('GET', '/v1/ops/actions?limit=3');
+    expect(first.status).toBe(200);
+    const second = await t.request('GET', `/v1/ops/actions?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.status).toBe(200);
+    const http = { door: 'http', service: 'dev' };
+    expect([...first.body.items, ...second.body.items]).toEqual([
+      { ...http, actorId: operator, action: 'retry-dead-letters', projection: 'read_model', outcome: 'requested', version: null, requestId: retry.body.requestId, at: expect.any(String) },
+      { ...http, actorId: operator, action: 'rebuild', projection: 'invitations', outcome: 'started', version: rebuild.body.version, requestId: null, at: expect.any(String) },
+      { ...http, actorId: null, action: 'resume', projection: 'mail', outcome: 'resumed', version: null, requestId: null, at: expect.any(String) },
+      { ...http, actorId: operator, action: 'pause', projection: 'mail', outcome: 'already_paused', version: null, requestId: null, at: expect.any(String) },
+      { ...http, actorId: operator, action: 'pause', projection: 'mail', outcome: 'paused', version: null, requestId: null, at: expect.any(String) },
+    ]);
+    expect(Date.parse(first.body.items[0].at)).toBeGreaterThanOrEqual(Date.parse(second.body.items[1].at));
+    const forged = await t.request('GET', '/v1/ops/actions?cursor=bm90LWFuLWlk');
+    expect([forged.status, forged.body.code]).toEqual([422, 'validation_failed']);
+  });
+
   test('retry-dead-letters applies parked events again and marks them resolved', async () => {
     const owner = await register();
     const created = await t.request('POST', '/v1/organizations', { body: { name: 'Before' }, headers: { 'x-actor-id': owner } });

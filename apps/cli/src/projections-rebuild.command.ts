@@ -3,6 +3,7 @@ import { CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
 import { openCliInfrastructure } from './cli-infrastructure';
 import { reportingErrors } from './cli-errors';
+import { ACTOR_OPTION, type ActorOption, cliOperator } from './cli-operator';
 
 /**
  * `projections rebuild <name>`: asks for a blue/green rebuild and follows it with a progress bar until the new version
@@ -12,11 +13,12 @@ import { reportingErrors } from './cli-errors';
  */
 @SubCommand({ name: 'rebuild', arguments: '<name>', description: 'rebuild a projection blue/green beside the live one, with progress' })
 export class ProjectionsRebuildCommand extends CommandRunner {
-  run(parameters: string[], options: { detach?: boolean }): Promise<void> {
+  run(parameters: string[], options: { detach?: boolean } & ActorOption): Promise<void> {
     return reportingErrors(() => this.execute(parameters, options));
   }
 
-  private async execute([name]: string[], options: { detach?: boolean }): Promise<void> {
+  private async execute([name]: string[], options: { detach?: boolean } & ActorOption): Promise<void> {
+    const operator = cliOperator(options);
     const infrastructure = openCliInfrastructure();
     let bar: SingleBar | undefined;
     const detach = () => {
@@ -25,7 +27,7 @@ export class ProjectionsRebuildCommand extends CommandRunner {
       void infrastructure.close().finally(() => process.exit(130));
     };
     try {
-      const { version, resumed } = await infrastructure.operations.rebuild(name!);
+      const { version, resumed } = await infrastructure.operations.rebuild(name!, operator);
       process.stdout.write(`${resumed ? 'Following the rebuild under way' : 'Rebuilding'}: ${name} version ${version}, beside the live version.\n`);
       if (options.detach) return;
       process.once('SIGINT', detach);
@@ -70,6 +72,11 @@ export class ProjectionsRebuildCommand extends CommandRunner {
   @Option({ flags: '--detach', description: 'start (or find) the rebuild and return without watching it' })
   parseDetach(): boolean {
     return true;
+  }
+
+  @Option(ACTOR_OPTION)
+  parseActor(value: string): string {
+    return value;
   }
 }
 

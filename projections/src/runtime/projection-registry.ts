@@ -77,11 +77,12 @@ export class ProjectionRegistry {
    * Asks for a blue/green rebuild: a new version, built beside the live one from the first event. If a rebuild is
    * already under way, that one is returned (a rebuild that was interrupted resumes from its own checkpoint).
    */
-  async requestRebuild(projection: string): Promise<{ version: number; resumed: boolean }> {
-    return inTransaction(this.pool, async (client) => {
+  async requestRebuild(projection: string, client?: PoolClient): Promise<{ version: number; resumed: boolean }> {
+    // In the caller's transaction when it gives one (an operator's action is recorded in it), else in one of its own.
+    const request = async (db: PoolClient) => {
       // Serialises two operators asking at once; the partial unique index would refuse the second anyway.
-      await client.query('SELECT pg_advisory_xact_lock(4243, hashtext($1))', [projection]);
-      const { rows } = await client.query<{ version: number; state: string }>(
+      await db.query('SELECT pg_advisory_xact_lock(4243, hashtext($1))', [projection]);
+      const { rows } = await db.query<{ version: number; state: string }>(
         `SELECT version, state FROM projection_checkpoints WHERE projection = $1 ORDER BY version DESC`,
         [projection],
       );
@@ -89,18 +90,29 @@ export class ProjectionRegistry {
       const building = rows.find((row) => row.state === 'building');
       if (building) return { version: building.version, resumed: true };
       const version = rows[0]!.version + 1;
-      await client.query(`INSERT INTO projection_checkpoints (projection, version, state) VALUES ($1, $2, 'building')`, [projection, version]);
+      await db.query(`INSERT INTO projection_checkpoints (projection, version, state) VALUES ($1, $2, 'building')`, [projection, version]);
       return { version, resumed: false };
-    });
+    };
+    return client ? request(client) : inTransaction(this.pool, request);
   }
 
-  /** Pauses or resumes every version of a projection; the process running it stops or restarts it within a tick. */
-  async setPaused(projection: string, paused: boolean): Promise<void> {
-    const { rowCount } = await this.pool.query(
-      `UPDATE projection_checkpoints SET paused = $2, updated_at = now() WHERE projection = $1 AND state <> 'retired'`,
+  /**
+   * Pauses or resumes every version of a projection; the process running it stops or restarts it within a tick.
+   * Answers whether any version changed (false: it was already so). One statement, so the caller may run it in its
+   * own transaction (`db`).
+   */
+  async setPaused(projection: string, paused: boolean, db: Pool | PoolClient = this.pool): Promise<{ changed: boolean }> {
+    const { rows } = await db.query<{ was: boolean }>(
+      `WITH before AS (
+         SELECT version, paused FROM projection_checkpoints WHERE projection = $1 AND state <> 'retired' FOR UPDATE
+       )
+       UPDATE projection_checkpoints AS checkpoint SET paused = $2, updated_at = now()
+         FROM before WHERE checkpoint.projection = $1 AND checkpoint.version = before.version
+       RETURNING before.paused AS was`,
       [projection, paused],
     );
-    if (!rowCount) throw new UnknownProjectionError();
+    if (rows.length === 0) throw new UnknownProjectionError();
+    return { changed: rows.some((row) => row.was !== paused) };
   }
 
   /**
@@ -131,8 +143,8 @@ export class ProjectionRegistry {
     );
   }
 
-  async requestRetry(projection: string, requestedBy: string): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(
+  async requestRetry(projection: string, requestedBy: string, db: Pool | PoolClient = this.pool): Promise<string> {
+    const { rows } = await db.query<{ id: string }>(
       `INSERT INTO projection_requests (projection, kind, requested_by)
        SELECT $1, 'retry_dead_letters', $2 WHERE EXISTS (SELECT 1 FROM projection_checkpoints WHERE projection = $1)
        RETURNING id`,

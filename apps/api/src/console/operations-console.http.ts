@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
+import { OPERATOR_ACTIONS, type OperatorActionName, type OperatorActionRecord, readOperatorActions } from '@accounts/projections/ops/operator-trail';
 import { ProjectionOperations, ProjectionNotFoundError } from '@accounts/projections/ops/projection-operations';
 import { PublicRoute } from '../auth/requires-scope.decorator';
 import { PG_POOL } from '../infrastructure/tokens';
@@ -8,11 +9,11 @@ import { ConsolePageFilter } from './console-page.filter';
 import { redirect, sendPage } from './console-http';
 import { html, layout } from './html';
 import { LagHistory } from './lag-history';
-import { type OperatorAction, operationsPage } from './operations-page';
+import { operationsPage } from './operations-page';
 import { StaffGate } from './staff-gate';
 
-const ACTIONS = ['rebuild', 'pause', 'resume', 'retry-dead-letters'] as const;
-type Action = (typeof ACTIONS)[number];
+const ACTIONS = OPERATOR_ACTIONS;
+type Action = OperatorActionName;
 const DONE: Record<Action, string> = {
   rebuild: 'Rebuild requested',
   pause: 'Paused',
@@ -55,16 +56,17 @@ export class OperationsConsoleHttpController {
     const staff = await this.gate.admit(request, reply, 'operate');
     if (!staff) return reply;
     if (!(ACTIONS as readonly string[]).includes(action)) return this.notFound(reply, staff);
+    // Recorded in the operator trail under the person's user id, in the action's own transaction.
+    const operator = { door: 'console', actorId: staff.userId } as const;
     try {
-      if (action === 'rebuild') await this.operations.rebuild(name);
-      else if (action === 'pause') await this.operations.pause(name);
-      else if (action === 'resume') await this.operations.resume(name);
-      else await this.operations.retryDeadLetters(name, `console:${staff.userId}`);
+      if (action === 'rebuild') await this.operations.rebuild(name, operator);
+      else if (action === 'pause') await this.operations.pause(name, operator);
+      else if (action === 'resume') await this.operations.resume(name, operator);
+      else await this.operations.retryDeadLetters(name, operator);
     } catch (error) {
       if (error instanceof ProjectionNotFoundError) return this.notFound(reply, staff);
       throw error;
     }
-    await this.pool.query('INSERT INTO console_operator_actions (actor_id, action, projection) VALUES ($1, $2, $3)', [staff.userId, action, name]);
     return redirect(reply, `/console/operations?done=${action}:${name}`);
   }
 
@@ -77,10 +79,8 @@ export class OperationsConsoleHttpController {
     return sendPage(reply, layout('Not found', staff, html`<p role="alert">No such projection or operation.</p><p><a href="/console/operations">Back to operations</a></p>`, { current: 'operations' }), 404);
   }
 
-  private async recentActions(): Promise<OperatorAction[]> {
-    const { rows } = await this.pool.query<{ at: Date; actor_id: string; action: string; projection: string }>(
-      'SELECT at, actor_id, action, projection FROM console_operator_actions ORDER BY at DESC, id DESC LIMIT 20',
-    );
-    return rows.map((row) => ({ at: row.at.toISOString(), actorId: row.actor_id, action: row.action, projection: row.projection }));
+  /** The latest of the one operator trail: the console's actions beside those over HTTP and from the CLI. */
+  private async recentActions(): Promise<OperatorActionRecord[]> {
+    return (await readOperatorActions(this.pool, { limit: 20 })).items;
   }
 }

@@ -1,14 +1,9 @@
 import type { EventVisibility } from '@accounts/projections/ops/visibility-horizon';
+import type { OperatorActionRecord } from '@accounts/projections/ops/operator-trail';
 import type { ProjectionReport } from '@accounts/projections/ops/projection-status';
 import { html, type Html } from './html';
 import type { LagSample } from './lag-history';
 
-export interface OperatorAction {
-  at: string;
-  actorId: string;
-  action: string;
-  projection: string;
-}
 
 /** What keeps a projection from being current, in words an operator can act on. */
 export function heldBackBy(report: ProjectionReport, visibility: EventVisibility | undefined, projectionPaused = report.paused): string {
@@ -68,7 +63,7 @@ export function operationsPage(
   reports: ProjectionReport[],
   visibility: EventVisibility | undefined,
   history: (name: string) => readonly LagSample[],
-  actions: OperatorAction[],
+  actions: OperatorActionRecord[],
   csrf: string,
   notice?: string,
   error?: string,
@@ -119,9 +114,18 @@ ${error ? html`<p role="alert" class="error">${error}</p>` : ''}
 </section>
 <section aria-labelledby="actions-heading">
   <h2 id="actions-heading">Recent operator actions</h2>
+  <p>From the console, the HTTP API (<code>GET /v1/ops/actions</code> lists them all) and the CLI.</p>
   ${actions.length === 0
     ? html`<p>None yet.</p>`
-    : html`<table class="actions"><caption class="visually-hidden">The latest operator actions</caption><thead><tr><th scope="col">Time</th><th scope="col">Operator</th><th scope="col">Action</th><th scope="col">Projection</th></tr></thead>
-  <tbody>${actions.map((a) => html`<tr><td>${a.at}</td><td><code>${a.actorId}</code></td><td>${a.action}</td><td>${a.projection}</td></tr>`)}</tbody></table>`}
+    : html`<table class="actions"><caption class="visually-hidden">The latest operator actions, from every door</caption><thead><tr><th scope="col">Time</th><th scope="col">Operator</th><th scope="col">Through</th><th scope="col">Action</th><th scope="col">Projection</th><th scope="col">Outcome</th></tr></thead>
+  <tbody>${actions.map((a) => html`<tr data-door="${a.door}"><td>${a.at}</td><td>${a.actorId ? html`<code>${a.actorId}</code>` : 'not named'}</td><td>${a.door === 'http' ? `HTTP (${a.service})` : a.door === 'cli' ? 'CLI' : 'console'}</td><td>${a.action}</td><td>${a.projection}</td><td>${outcomeText(a)}</td></tr>`)}</tbody></table>`}
 </section>`;
+}
+
+/** An action's outcome in words: the version a rebuild builds, a retry's request id. */
+function outcomeText(action: OperatorActionRecord): string {
+  const words = action.outcome.replace('_', ' ');
+  if (action.version !== null) return `${words} (version ${action.version})`;
+  if (action.requestId !== null) return `${words} (request ${action.requestId})`;
+  return words;
 }

@@ -2,16 +2,22 @@ import { Controller, Header, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { EventStore } from '@accounts/event-store';
+import { requireActiveActor } from '@accounts/domain';
+import { OPERATOR_ACTIONS, OPERATOR_OUTCOMES, type Operator, readOperatorActions } from '@accounts/projections/ops/operator-trail';
 import { ProjectionOperations } from '@accounts/projections/ops/projection-operations';
 import { ProjectionStatusReader } from '@accounts/projections/ops/projection-status';
 import { readWebhookHealth } from '@accounts/projections/webhooks/webhook-status';
 import { defineRoute, Input, raw, Route, type RouteContract, type RouteInput } from '../contract/route-contract';
 import { Ctx, type RequestContext } from '../http/request-context';
+import { decodeRowIdCursor, encodeRowIdCursor, RowIdCursor } from '../http/row-id-cursor';
 import { EVENT_STORE, PG_POOL } from '../infrastructure/tokens';
 import { Metrics } from '../metrics/metrics';
+import { UserLookup } from '../users/user-lookup';
 
 const ProjectionName = { name: z.string().max(100).describe('is not a projection name') };
-const operation = { scope: 'ops', command: true, params: ProjectionName, errors: ['projection_not_found'] } as const satisfies Partial<RouteContract>;
+// X-Actor-Id, when given, is the person the calling tool acts for: recorded in the operator trail, and refused
+// (404 user_not_found) when it names no active user, as everywhere (API.md: an unknown user is never an actor).
+const operation = { scope: 'ops', command: true, actor: 'optional', params: ProjectionName, errors: ['projection_not_found'] } as const satisfies Partial<RouteContract>;
 
 export const ProjectionsStatusRoute = defineRoute({
   id: 'projectionsStatus',
@@ -65,6 +71,41 @@ export const RetryDeadLettersRoute = defineRoute({
   responses: { 202: z.object({ projection: z.string(), requestId: z.string() }) },
 });
 
+export const ListOperatorActionsRoute = defineRoute({
+  id: 'listOperatorActions',
+  summary: 'What operators did to the projections, newest first, through any door (HTTP, console, CLI): who, how, what came of it',
+  method: 'GET',
+  path: '/v1/ops/actions',
+  scope: 'ops',
+  query: z.strictObject({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: RowIdCursor,
+  }),
+  responses: {
+    200: z.object({
+      items: z.array(
+        z.object({
+          at: z.iso.datetime(),
+          action: z.enum(OPERATOR_ACTIONS),
+          projection: z.string(),
+          /** The door: the HTTP ops routes, the console, or the CLI. */
+          door: z.enum(['http', 'console', 'cli']),
+          /** The calling service's name (door http). */
+          service: z.string().nullable(),
+          /** The person: X-Actor-Id (http, when sent), the signed-in operator (console), --actor (cli, when given). */
+          actorId: z.uuid().nullable(),
+          outcome: z.enum(OPERATOR_OUTCOMES),
+          /** The version a rebuild started or joined. */
+          version: z.number().int().nullable(),
+          /** A retry's request id (as the retry route answered it). */
+          requestId: z.string().nullable(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+  },
+});
+
 export const MetricsRoute = defineRoute({
   id: 'metrics',
   summary: 'Prometheus metrics',
@@ -76,7 +117,8 @@ export const MetricsRoute = defineRoute({
 
 /**
  * What operators watch and do: each projection's position, lag and dead letters; rebuilds, pauses and retries
- * (carried out by whichever process runs the projection); Prometheus metrics.
+ * (carried out by whichever process runs the projection), each recorded in the operator trail with the calling service
+ * and X-Actor-Id, and that trail; Prometheus metrics.
  */
 @Controller()
 export class OpsHttpController {
@@ -87,6 +129,7 @@ export class OpsHttpController {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) eventStore: EventStore,
     private readonly metrics: Metrics,
+    private readonly users: UserLookup,
   ) {
     this.status = new ProjectionStatusReader(pool, eventStore);
     this.operations = new ProjectionOperations(pool);
@@ -99,27 +142,40 @@ export class OpsHttpController {
   }
 
   @Route(RebuildProjectionRoute)
-  async rebuild(@Input() { params: { name } }: RouteInput<typeof RebuildProjectionRoute>) {
-    const { version, resumed } = await this.operations.rebuild(name);
+  async rebuild(@Input() { params: { name } }: RouteInput<typeof RebuildProjectionRoute>, @Ctx() context: RequestContext) {
+    const { version, resumed } = await this.operations.rebuild(name, await this.operator(context));
     return { projection: name, version, state: 'building', resumed, statusUrl: '/v1/ops/projections' };
   }
 
   @Route(PauseProjectionRoute)
-  async pause(@Input() { params: { name } }: RouteInput<typeof PauseProjectionRoute>) {
-    await this.operations.pause(name);
+  async pause(@Input() { params: { name } }: RouteInput<typeof PauseProjectionRoute>, @Ctx() context: RequestContext) {
+    await this.operations.pause(name, await this.operator(context));
     return { projection: name, paused: true };
   }
 
   @Route(ResumeProjectionRoute)
-  async resume(@Input() { params: { name } }: RouteInput<typeof ResumeProjectionRoute>) {
-    await this.operations.resume(name);
+  async resume(@Input() { params: { name } }: RouteInput<typeof ResumeProjectionRoute>, @Ctx() context: RequestContext) {
+    await this.operations.resume(name, await this.operator(context));
     return { projection: name, paused: false };
   }
 
   @Route(RetryDeadLettersRoute)
   async retryDeadLetters(@Input() { params: { name } }: RouteInput<typeof RetryDeadLettersRoute>, @Ctx() context: RequestContext) {
-    const requestId = await this.operations.retryDeadLetters(name, `service:${context.service.name}`);
+    const requestId = await this.operations.retryDeadLetters(name, await this.operator(context));
     return { projection: name, requestId };
+  }
+
+  @Route(ListOperatorActionsRoute)
+  async actions(@Input() { query }: RouteInput<typeof ListOperatorActionsRoute>) {
+    const { items, more } = await readOperatorActions(this.pool, { limit: query.limit, before: decodeRowIdCursor(query.cursor) });
+    return { items: items.map(({ id: _id, ...item }) => item), nextCursor: more ? encodeRowIdCursor(items.at(-1)!.id) : null };
+  }
+
+  /** The calling service and the person it acts for; an actor who is no active user is refused before anything is done. */
+  private async operator(context: RequestContext): Promise<Operator> {
+    const { actorId } = context;
+    requireActiveActor({ userId: actorId, isActive: actorId !== undefined && (await this.users.isActive(actorId)), mayManageUsers: false });
+    return { door: 'http', service: context.service.name, actorId };
   }
 
   @Route(MetricsRoute)

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineRoute, Input, Route, type RouteInput } from '../contract/route-contract';
 import { PathId } from '../http/ids';
 import { ProblemError } from '../http/problem';
+import { decodeRowIdCursor, encodeRowIdCursor, RowIdCursor } from '../http/row-id-cursor';
 import { PG_POOL } from '../infrastructure/tokens';
 import { WebhookResponse } from './webhook-views';
 
@@ -46,7 +47,7 @@ export const ListWebhookDeliveriesRoute = defineRoute({
   query: z.strictObject({
     status: z.enum(DELIVERY_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(40).optional(),
+    cursor: RowIdCursor,
   }),
   responses: {
     200: z.object({
@@ -95,14 +96,6 @@ const view = (row: EndpointRow) => ({
 
 const notFound = () => new ProblemError('webhook_not_found', 'No such webhook endpoint.');
 
-/** A deliveries page's cursor: the last attempt's id, opaque to callers; anything else is refused before SQL. */
-function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!/^[1-9]\d{0,17}$/.test(decoded)) throw new ProblemError('validation_failed', 'The cursor is not one this service returned.', [{ field: 'cursor', message: 'invalid cursor' }]);
-  return decoded;
-}
-
 /** The endpoints (read model `webhook_endpoints`, never a secret) and their delivery attempts (`webhook_deliveries`). */
 @Controller()
 export class WebhookQueriesHttpController {
@@ -123,7 +116,7 @@ export class WebhookQueriesHttpController {
 
   @Route(ListWebhookDeliveriesRoute)
   async deliveries(@Input() { params: { id }, query }: RouteInput<typeof ListWebhookDeliveriesRoute>) {
-    const before = decodeCursor(query.cursor);
+    const before = decodeRowIdCursor(query.cursor);
     const { rows: exists } = await this.pool.query(`SELECT 1 FROM webhook_endpoints WHERE id = $1`, [id]);
     if (exists.length === 0) throw notFound();
     const { rows } = await this.pool.query<{
@@ -159,7 +152,7 @@ export class WebhookQueriesHttpController {
         nextRetryAt: row.next_retry_at?.toISOString() ?? null,
         responseExcerpt: row.response_excerpt,
       })),
-      nextCursor: rows.length > query.limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null,
+      nextCursor: rows.length > query.limit ? encodeRowIdCursor(page.at(-1)!.id) : null,
     };
   }
 }
