@@ -152,7 +152,8 @@ export class ProjectionSupervisor {
       this.live = this.run(live.version);
     }
     if (this.builder && this.builder.runner.current().state === 'live') await this.swap(live.version, this.builder);
-    for (const request of await this.registry.pendingRetries(this.name)) await this.retryDeadLetters(request);
+    const retries = await this.registry.pendingRetries(this.name);
+    if (retries.length > 0) await this.retryDeadLetters(retries);
   }
 
   /** True while this process holds the lease; acquires it when free. Losing it stops the runners at once. */
@@ -213,12 +214,14 @@ export class ProjectionSupervisor {
 
   /**
    * Applies the live version's dead letters again, in their original order, with the live runner stopped so the two
-   * never write at once. Events that fail again stay parked with their new reason.
+   * never write at once. Events that fail again stay parked with their new reason. Every request pending now is
+   * answered by this one retry (each asked for the dead letters to be applied again, and this does it): answering
+   * them one by one would find the live runner stopped by the first, and refuse the rest as not running.
    */
-  private async retryDeadLetters(request: RetryRequest): Promise<void> {
+  private async retryDeadLetters(requests: RetryRequest[]): Promise<void> {
     const running = this.live;
     if (!running) {
-      await this.registry.finishRequest(request.id, { error: 'not_running' });
+      for (const request of requests) await this.registry.finishRequest(request.id, { error: 'not_running' });
       return;
     }
     await this.stopRunner(running);
@@ -230,8 +233,8 @@ export class ProjectionSupervisor {
     if (events.length > 0 && checkpoint) await running.sink.applyBatch(events, checkpoint);
     const resolved = await this.registry.resolveDeadLetters(this.name, running.version, events.map((event) => event.id), since);
     const outcome = { retried: letters.length, resolved, stillFailing: letters.length - resolved };
-    await this.registry.finishRequest(request.id, outcome);
-    this.options.onEvent?.(this.name, 'dead letters retried', outcome);
+    for (const request of requests) await this.registry.finishRequest(request.id, outcome);
+    this.options.onEvent?.(this.name, 'dead letters retried', { ...outcome, requests: requests.length });
   }
 
   private async reread(letters: { eventId: string; streamName: string }[]): Promise<ProjectedEvent[]> {
