@@ -129,6 +129,30 @@ describe.each(EVENT_STORES)('queries, sessions and search, fed by the projectors
     }
   });
 
+  test('a logout right after a login that a transaction elsewhere still hides from $all ends the session', async () => {
+    const email = `hidden-${randomUUID().slice(0, 6)}@example.com`;
+    await register(email);
+    // Any transaction of the cluster that is older than the login hides it from $all (and from the sessions
+    // projection) until it ends, though the login was committed and answered 201.
+    const elsewhere = await t.database.pool.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const login = await t.request('POST', '/v1/sessions', { body: { email, password: 'correct horse battery' } });
+      expect(login.status).toBe(201);
+      const logout = t.request('DELETE', `/v1/sessions/${login.body.sessionId}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await elsewhere.query('COMMIT');
+      const answered = await logout;
+      expect([answered.status, typeof answered.headers['x-event-position']]).toEqual([204, 'string']);
+      const check = await t.request('GET', '/v1/sessions/current', { headers: { ...consistent(answered.headers['x-event-position']), 'x-session-token': login.body.token } });
+      expect([check.status, check.body.code]).toEqual([401, 'session_invalid']);
+    } finally {
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      elsewhere.release();
+    }
+  });
+
   test('a repeated login (same Idempotency-Key) returns the same session, and no token is stored anywhere', async () => {
     const email = `repeat-${randomUUID().slice(0, 6)}@example.com`;
     await register(email);

@@ -115,7 +115,11 @@ export interface EventStore {
    */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** The position of the last event in $all, or undefined when the store is empty. */
+  /**
+   * The position of the last event committed to $all, or undefined when the store is empty. Every event the store
+   * has acknowledged is at or before it, even where $all does not show it yet (PostgreSQL, while an older transaction
+   * is open), so waiting for a projection to reach it waits for everything stored now.
+   */
   headPosition(): Promise<Position | undefined>;
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /**

@@ -185,9 +185,24 @@ export class PostgresEventStore implements EventStore, ClaimingAppender {
     }
   }
 
+  /**
+   * The last event committed, whether $all shows it yet or not: $all hides an event until every older transaction of
+   * the cluster has ended, and a caller asking for "everything stored now" (a logout waiting for the login it
+   * follows) must not be given a head from before an event it was already told is stored. Projections reach it once
+   * the older transactions end.
+   */
   async headPosition(): Promise<Position | undefined> {
-    const [last] = await this.readAllBatch(undefined, 1, undefined, true);
-    return last?.position;
+    try {
+      const { rows } = await this.pool.query<{ transaction_id: string; global_sequence: string }>({
+        ...prepared(`SELECT transaction_id, global_sequence FROM es_events WHERE event_type NOT LIKE '$%'
+          ORDER BY transaction_id DESC, global_sequence DESC LIMIT 1`),
+        values: [],
+      });
+      const row = rows[0];
+      return row && { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_sequence) };
+    } catch (error) {
+      throw mapReadError(error);
+    }
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
