@@ -62,6 +62,8 @@ async function runToEnd(runner: ProjectionRunner, store: PostgresEventStore, dat
     if (rows[0]?.position_commit === head.commit.toString() && rows[0]?.position_prepare === head.prepare.toString()) return;
     await sleep(50);
   }
+  // Stopped before failing: a runner left polling would keep Jest from ever exiting.
+  await runner.stop();
   throw new Error('projection did not reach the head');
 }
 
