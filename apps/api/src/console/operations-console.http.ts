@@ -12,9 +12,7 @@ import { LagHistory } from './lag-history';
 import { operationsPage } from './operations-page';
 import { StaffGate } from './staff-gate';
 
-const ACTIONS = OPERATOR_ACTIONS;
-type Action = OperatorActionName;
-const DONE: Record<Action, string> = {
+const DONE: Record<OperatorActionName, string> = {
   rebuild: 'Rebuild requested',
   pause: 'Paused',
   resume: 'Resumed',
@@ -55,7 +53,7 @@ export class OperationsConsoleHttpController {
   async act(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('name') name: string, @Param('action') action: string) {
     const staff = await this.gate.admit(request, reply, 'operate');
     if (!staff) return reply;
-    if (!(ACTIONS as readonly string[]).includes(action)) return this.notFound(reply, staff);
+    if (!(OPERATOR_ACTIONS as readonly string[]).includes(action)) return this.notFound(reply, staff);
     // Recorded in the operator trail under the person's user id, in the action's own transaction.
     const operator = { door: 'console', actorId: staff.userId } as const;
     try {
@@ -72,7 +70,7 @@ export class OperationsConsoleHttpController {
 
   private noticeFor(done: string): string | undefined {
     const [action, name] = done.split(':') as [string, string];
-    return (ACTIONS as readonly string[]).includes(action) ? `${DONE[action as Action]}: ${name}.` : undefined;
+    return (OPERATOR_ACTIONS as readonly string[]).includes(action) ? `${DONE[action as OperatorActionName]}: ${name}.` : undefined;
   }
 
   private notFound(reply: FastifyReply, staff: Parameters<typeof layout>[1]) {

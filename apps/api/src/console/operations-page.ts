@@ -4,7 +4,6 @@ import type { ProjectionReport } from '@accounts/projections/ops/projection-stat
 import { html, type Html } from './html';
 import type { LagSample } from './lag-history';
 
-
 /** What keeps a projection from being current, in words an operator can act on. */
 export function heldBackBy(report: ProjectionReport, visibility: EventVisibility | undefined, projectionPaused = report.paused): string {
   const reasons: string[] = [];
