@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { loadConfig, openEventStore, openRedis } from '@accounts/config';
-import { boundedSessionOptions, migrate } from '@accounts/database';
+import { boundedSessionOptions, migrate, survivesServerLoss } from '@accounts/database';
 import { EventCodec } from '@accounts/event-codec';
 import { createLogger, DataKeyStore, EmailedTokens, FieldSealer, loadMasterKey } from '@accounts/privacy';
 import { openMailTransport } from './mail/mail-transport';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const masterKey = loadMasterKey({ ...(config.production ? { NODE_ENV: 'production' } : {}), ...(config.masterKey ? { MASTER_KEY: config.masterKey } : {}) });
   await migrate(config.databaseUrl);
   const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-projections', options: boundedSessionOptions() });
-  pool.on('error', () => undefined);
+  survivesServerLoss(pool);
   const redis = openRedis(config.redisUrl);
   const eventStore = openEventStore(config, pool);
   // Listening for destroyed keys: an erasure in any process evicts the key from this one's cache at once.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { migrate } from '@accounts/database';
+import { migrate, survivesServerLoss } from '@accounts/database';
 
 /** The machine's PostgreSQL (trust auth); tests make their own databases on it and drop them afterwards. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -51,7 +51,7 @@ export async function createTestDatabase(prefix = 'es'): Promise<TestDatabase> {
   await admin(`CREATE DATABASE ${name} TEMPLATE ${source}`);
   const url = urlFor(name);
   const pool = new Pool({ connectionString: url, max: 10 });
-  pool.on('error', () => undefined);
+  survivesServerLoss(pool);
   return {
     url,
     name,

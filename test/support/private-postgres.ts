@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Client, Pool } from 'pg';
 import type { TestDatabase } from './postgres';
 import { freeTcpPort } from './free-port';
+import { survivesServerLoss } from '@accounts/database';
 
 const run = promisify(execFile);
 const BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -108,7 +109,7 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
     async createTestDatabase(name) {
       const databaseUrl = await createDatabase(name);
       const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-      pool.on('error', () => undefined); // idle connections die with the cluster when a test kills it
+      survivesServerLoss(pool); // connections die with the cluster when a test kills it
       return { url: databaseUrl, name, pool, drop: async () => void (await pool.end().catch(() => undefined)) };
     },
     kill,

@@ -6,7 +6,7 @@ import { READINESS_CHECKS, type ReadinessCheck } from '../health/readiness-check
 import { loadMasterKey } from '@accounts/privacy';
 import { writeSideProviders } from './write-side.providers';
 import { projectionsReadiness } from '../health/projections-readiness';
-import { boundedSessionOptions, SHORT_STATEMENT_TIMEOUT_MS } from '@accounts/database';
+import { boundedSessionOptions, SHORT_STATEMENT_TIMEOUT_MS, survivesServerLoss } from '@accounts/database';
 import { createPool as createSlonikPool, type DatabasePool } from 'slonik';
 import { APP_CONFIG, EVENT_STORE, IDEMPOTENCY_POOL, MASTER_KEY, OBJECT_STORAGE, PG_POOL, READ_MODEL_DB, REDIS } from './tokens';
 import { createObjectStorage } from '../files/object-storage.factory';
@@ -37,7 +37,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           provide: PG_POOL,
           useFactory: () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 20, application_name: 'accounts-api', options: boundedSessionOptions() });
-            pool.on('error', () => undefined); // an idle client's broken connection; the next query reconnects
+            survivesServerLoss(pool); // a broken connection fails its query; the next one reconnects
             return pool;
           },
         },
@@ -45,7 +45,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           provide: IDEMPOTENCY_POOL,
           useFactory: () => {
             const pool = new Pool({ connectionString: config.databaseUrl, max: 10, application_name: 'accounts-api-idempotency', options: `-c synchronous_commit=off ${boundedSessionOptions({ statementTimeoutMs: SHORT_STATEMENT_TIMEOUT_MS })}` });
-            pool.on('error', () => undefined);
+            survivesServerLoss(pool);
             return pool;
           },
         },

@@ -20,6 +20,7 @@ import { mapAppendError, mapReadError } from './error-mapping';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './event-rows';
 import { subscribeToAll } from './postgres-subscription';
 import { readStreamInPages } from '../stream-pages';
+import { survivesServerLoss } from '@accounts/database';
 
 /** Only transactions older than every running one: nothing can commit behind what this reads (see 0001_event_store.sql). */
 const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -44,7 +45,7 @@ export class PostgresEventStore implements EventStore, ClaimingAppender {
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new Pool({ connectionString: options.connectionString, max: 20, ...options.poolConfig });
     // Errors on idle clients (a restarted server) must not crash the process; the next query reconnects.
-    if (this.ownsPool) this.pool.on('error', () => undefined);
+    if (this.ownsPool) survivesServerLoss(this.pool);
     const opts = (this.pool as unknown as { options: PoolConfig }).options;
     this.database = options.connectionString ?? `${opts.host ?? ''}:${opts.port ?? ''}/${opts.database ?? ''}`;
   }
