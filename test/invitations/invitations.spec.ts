@@ -12,7 +12,6 @@ import { createTestApp, EVENT_STORES, retryWhileLagging, type TestApp, type Test
 import { dropTemplate } from '../support/postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { everyStoredByte } from '../support/stored-bytes';
-import { committedHead } from '../support/event-head';
 
 const DAY = 86_400_000;
 
@@ -100,7 +99,7 @@ describe.each(EVENT_STORES)('invitations (%s)', (eventStore) => {
 
   /** Waits until the invitations reaction has seen everything up to the store's head. */
   async function scheduleCaughtUp(): Promise<void> {
-    const head = await committedHead(t.app.get<EventStore>(EVENT_STORE), t.database.pool);
+    const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
     expect(await t.app.get(ConsistencyGate).waitFor('invitations', head!, 10_000)).toBe(true);
   }
 
@@ -240,7 +239,7 @@ describe.each(EVENT_STORES)('invitations (%s)', (eventStore) => {
     await verify(invitee);
     const late = await accept(token, invitee);
     expect([late.status, late.body.code]).toEqual([410, 'invitation_expired']);
-    const position = await committedHead(t.app.get<EventStore>(EVENT_STORE), t.database.pool);
+    const position = await t.app.get<EventStore>(EVENT_STORE).headPosition();
     const listed = await t.request('GET', `/v1/organizations/${id}/invitations?status=expired`, { headers: { 'x-consistent-with': `${position!.commit}-${position!.prepare}` } });
     expect(listed.body.items.map((item: { id: string }) => item.id)).toEqual([invitationId]);
     expect(parsePosition(`${position!.commit}-${position!.prepare}`)).toBeDefined();

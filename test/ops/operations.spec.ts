@@ -6,7 +6,6 @@ import { comparePositions, type EventStore, type NewEvent, parsePosition } from 
 import { createTestApp, EVENT_STORES, type TestApp } from '../support/app';
 import { readModelRows, withFreshReadModel } from '../support/fresh-build';
 import { dropTemplate } from '../support/postgres';
-import { committedHead } from '../support/event-head';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,7 +156,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     expect((await t.request('GET', '/v1/sessions/current', { headers: { 'x-session-token': token } })).status).toBe(200);
 
     // After the swap, the read model equals one built fresh from position 0.
-    const head = await committedHead(eventStore, pool);
+    const head = await eventStore.headPosition();
     await t.request('GET', `/v1/organizations/${organizationId}`, { headers: { 'x-consistent-with': `${head!.commit}-${head!.prepare}` } });
     const rebuilt = await readModelRows(pool, 2);
     const fresh = await withFreshReadModel(t, (database) => readModelRows(database.pool, 1));
@@ -180,7 +179,7 @@ describe.each(EVENT_STORES)('blue/green rebuilds under load (%s)', (store) => {
     expect((await t.request('GET', `/v1/users/${user}`)).status).toBe(404);
 
     expect((await t.request('POST', '/v1/ops/projections/read_model/resume')).status).toBe(200);
-    const head = await committedHead(eventStore, t.database.pool);
+    const head = await eventStore.headPosition();
     const found = await t.request('GET', `/v1/users/${user}`, { headers: { 'x-consistent-with': `${head!.commit}-${head!.prepare}` } });
     expect(found.status).toBe(200);
     expect((await status()).paused).toBe(false);
@@ -354,7 +353,7 @@ describe('two projector processes', () => {
     await load;
 
     // The survivor catches up with everything written, before, during and after the takeover.
-    const head = await committedHead(t.app.get<EventStore>(EVENT_STORE), t.database.pool);
+    const head = await t.app.get<EventStore>(EVENT_STORE).headPosition();
     const consistent = { 'x-consistent-with': `${head!.commit}-${head!.prepare}` };
     expect((await t.request('GET', `/v1/users/${people[0]!.id}`, { headers: consistent })).status).toBe(200);
     expect((await t.request('GET', `/v1/search/users?q=failover`, { headers: consistent })).status).toBe(200);

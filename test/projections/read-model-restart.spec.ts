@@ -8,6 +8,7 @@ import { projectedPlainEvent } from '@accounts/projections/runtime/projected-eve
 import { type EventDecoder, ProjectionRunner } from '@accounts/projections/runtime/projection-runner';
 import type { ProjectionSink } from '@accounts/projections/runtime/projection-sink';
 import { createTestDatabase, dropTemplate, type TestDatabase } from '../support/postgres';
+import { visibleEvents } from '../support/event-head';
 
 /** Events are stored with plain data here: the decoder has nothing to open, only shapes to check. */
 const plainDecoder: EventDecoder = { decode: async (events) => events.map(projectedPlainEvent) };
@@ -55,7 +56,7 @@ async function snapshot(database: TestDatabase, version: number) {
 
 async function runToEnd(runner: ProjectionRunner, store: PostgresEventStore, database: TestDatabase, name: string, version: number) {
   // Every event visible before the runner starts: its batches are then cut the same way in every run.
-  const head = await visibleHead(store, database);
+  const head = (await visibleEvents(store, database.pool)).at(-1)!.position;
   await runner.start();
   for (let i = 0; i < 600; i++) {
     const { rows } = await database.pool.query('SELECT position_commit, position_prepare FROM projection_checkpoints WHERE projection = $1 AND version = $2', [name, version]);
@@ -65,20 +66,6 @@ async function runToEnd(runner: ProjectionRunner, store: PostgresEventStore, dat
   // Stopped before failing: a runner left polling would keep Jest from ever exiting.
   await runner.stop();
   throw new Error('projection did not reach the head');
-}
-
-/**
- * The position of the last event written, once $all shows every one: PostgreSQL's $all hides an event until every
- * older transaction of the cluster has ended, so right after an append the head can still be missing or short.
- */
-async function visibleHead(store: PostgresEventStore, database: TestDatabase) {
-  for (let i = 0; i < 600; i++) {
-    const { rows } = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM es_events WHERE event_type NOT LIKE '$%'`);
-    const events = await store.readAll({ maxCount: 100_000 });
-    if (events.length > 0 && events.length >= rows[0]!.n) return events.at(-1)!.position;
-    await sleep(50);
-  }
-  throw new Error('the events written never all became visible');
 }
 
 describe('read model projection under failure', () => {

@@ -8,7 +8,6 @@ import { PostgresProjectionSink } from '@accounts/projections/runtime/postgres-s
 import { ProjectionRunner } from '@accounts/projections/runtime/projection-runner';
 import type { TestApp } from './app';
 import { createTestDatabase, type TestDatabase } from './postgres';
-import { committedHead } from './event-head';
 
 const ISO = (column: string) => `to_json(${column}) #>> '{}' AS ${column}`;
 
@@ -32,7 +31,7 @@ export async function withFreshReadModel<T>(t: TestApp, read: (fresh: TestDataba
   const runner = new ProjectionRunner(eventStore, new ProjectedEventDecoder(t.app.get(EventCodec)), new PostgresProjectionSink(fresh.pool, new ReadModelProjector(1)));
   try {
     await runner.start();
-    const head = await committedHead(eventStore, t.database.pool);
+    const head = await eventStore.headPosition();
     if (head && !(await runner.waitFor(head, 60_000))) throw new Error('the fresh build did not reach the head');
     await runner.stop();
     return await read(fresh);
